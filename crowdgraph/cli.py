@@ -1,0 +1,252 @@
+"""The ``crowdgraph`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import os
+import sys
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from crowdgraph import __version__
+from crowdgraph.config import ConfigError, Settings, load_settings
+from crowdgraph.db import engine, makemigrations, migrate, pending_migrations, reset_database
+from crowdgraph.platform import Platform
+
+T = TypeVar("T")
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+class State:
+    """Settings and platform, built on first use so that ``--help`` never touches them."""
+
+    def __init__(self, config: str | None) -> None:
+        self.config = config
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config)
+        return self._settings
+
+    def platform(self) -> Platform:
+        return Platform(self.settings)
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+def fail(message: str) -> None:
+    click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(2)
+
+
+class Group(click.Group):
+    """Turns configuration errors into one clear line and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            fail(str(exc))
+
+
+@click.group(cls=Group)
+@click.version_option(__version__, prog_name="crowdgraph")
+@click.option(
+    "--config",
+    "-c",
+    envvar="CROWDGRAPH_CONFIG",
+    default=None,
+    metavar="PATH",
+    help="plugins.toml to read (default: ./plugins.toml, or CROWDGRAPH_CONFIG).",
+)
+@click.pass_context
+def cli(ctx: click.Context, config: str | None) -> None:
+    """crowdgraph: a GraphQL server for running a crowd workforce."""
+    ctx.obj = State(config)
+
+
+@cli.command()
+@click.option("--host", default=None, help="Interface to listen on (default: server.host).")
+@click.option("--port", default=None, type=int, help="Port (default: server.port).")
+@click.option(
+    "--workers", default=None, type=int, help="Server processes (default: server.workers)."
+)
+@pass_state
+def serve(state: State, host: str | None, port: int | None, workers: int | None) -> None:
+    """Run the server (GraphQL at /graphql, health at /healthz)."""
+    serve_settings(state.settings, host, port, workers)
+
+
+def serve_settings(
+    settings: Settings, host: str | None, port: int | None, workers: int | None
+) -> None:
+    import uvicorn
+
+    platform = Platform(settings)
+    pending = run(pending_migrations(platform.db_config))
+    if pending:
+        fail(
+            f"the database has {len(pending)} pending migrations ({', '.join(pending[:3])}...): run `crowdgraph db migrate`"
+        )
+    host = host or settings.server.host
+    port = port or settings.server.port
+    where = f"http://{host}:{port}/graphql"
+    click.echo(
+        f"crowdgraph {__version__} ({settings.env}) on {where}; plugins: {', '.join(platform.plugin_names) or 'none'}"
+    )
+    if settings.source:
+        os.environ["CROWDGRAPH_CONFIG"] = (
+            str(Path(settings.source).resolve())
+            if Path(settings.source).exists()
+            else settings.source
+        )
+    uvicorn.run(
+        "crowdgraph.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers or settings.server.workers,
+        log_level="info",
+        timeout_graceful_shutdown=30,
+    )
+
+
+@cli.command()
+@pass_state
+def schema(state: State) -> None:
+    """Print the GraphQL schema (SDL) of the enabled plugins."""
+    from crowdgraph.schema.build import build_schema
+
+    click.echo(build_schema(state.platform()).schema.as_str())
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_state
+def plugins(state: State, as_json: bool) -> None:
+    """List the plugins this installation can load: version, source, enabled, hooks."""
+    from crowdgraph.plugins import available_plugins, describe_plugins
+
+    rows = describe_plugins(state.settings, available_plugins())
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        mark = "enabled " if row["enabled"] else "disabled"
+        click.echo(
+            f"{row['name']:<14} {row['version']:<8} {mark} {row['source']:<20} {', '.join(row['hooks'])}"
+        )
+        if row.get("error"):
+            click.echo(f"{'':<14} error: {row['error']}")
+
+
+@cli.group(cls=Group)
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("migrate")
+@pass_state
+def db_migrate(state: State) -> None:
+    """Apply pending migrations of the core and every enabled plugin."""
+    platform = state.platform()
+
+    def progress(event: str, app: str, name: str) -> None:
+        if event == "apply_done":
+            click.echo(f"  applied {app}.{name}")
+
+    run(migrate(platform.db_config, progress))
+    click.echo("database is up to date")
+
+
+@db.command("check")
+@pass_state
+def db_check(state: State) -> None:
+    """List pending migrations; exit 1 if there are any."""
+    pending = run(pending_migrations(state.platform().db_config))
+    for name in pending:
+        click.echo(f"pending {name}")
+    if pending:
+        sys.exit(1)
+    click.echo("no pending migrations")
+
+
+@db.command("makemigrations")
+@pass_state
+def db_makemigrations(state: State) -> None:
+    """Write migrations for model changes (for developers of crowdgraph and its plugins)."""
+    for path in run(makemigrations(state.platform().db_config)):
+        click.echo(f"  wrote {path}")
+
+
+@cli.group(cls=Group)
+def users() -> None:
+    """Accounts."""
+
+
+@users.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--name", default="Administrator")
+@click.option("--password", default=None, help="Prompted for when left out.")
+@pass_state
+def create_admin(state: State, email: str, name: str, password: str | None) -> None:
+    """Create an admin account."""
+    from crowdgraph.core.accounts import create_account
+    from crowdgraph.core.errors import InvalidInput
+    from crowdgraph.core.models import Role
+
+    password = password or getpass.getpass("password: ")
+
+    async def act() -> None:
+        async with state.platform().running(background=False):
+            await create_account(email, name, password, Role.ADMIN)
+
+    try:
+        run(act())
+    except InvalidInput as exc:
+        fail(str(exc))
+    click.echo(f"admin {email} created")
+
+
+@cli.command()
+@click.option("--serve", "then_serve", is_flag=True, help="Start the server afterwards.")
+@click.option(
+    "--force", is_flag=True, help="Reset a PostgreSQL database (SQLite files are always reset)."
+)
+@pass_state
+def demo(state: State, then_serve: bool, force: bool) -> None:
+    """Create (or reset) a demo database with realistic data, and print tokens to try."""
+    from crowdgraph.demo import create_demo
+
+    settings = state.settings
+    if engine(settings.database.url) == "postgres" and not force:
+        fail("demo resets the database; pass --force to reset a PostgreSQL database")
+    platform = state.platform()
+    run(reset_database(platform.db_config))
+    run(migrate(platform.db_config))
+    summary = run(create_demo(platform))
+    click.echo(summary)
+    if then_serve:
+        serve_settings(settings, None, None, None)
+
+
+def main() -> None:
+    from crowdgraph.plugins import load_plugins
+
+    try:
+        pm, _ = load_plugins(load_settings(os.environ.get("CROWDGRAPH_CONFIG")))
+        pm.hook.register_commands(cli=cli, platform_factory=lambda: Platform(load_settings()))
+    except ConfigError:
+        pass  # the command itself reports bad configuration
+    cli()

@@ -1,0 +1,91 @@
+"""Who is calling a service, and the permission checks every service shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from crowdgraph.core.errors import Forbidden, NotAuthenticated
+from crowdgraph.core.models import Account, MemberRole, Membership, Role, WorkerProfile
+
+
+@dataclass
+class Actor:
+    """The caller: an account (or nobody), with its memberships loaded once per request."""
+
+    account: Account | None = None
+    memberships: dict[int, MemberRole] = field(default_factory=dict)
+    token_id: int | None = None
+    auth_problem: str | None = None
+    """Why a presented token was refused, so that a later "sign in first" can say so."""
+    _worker: WorkerProfile | None = None
+
+    @classmethod
+    async def for_account(cls, account: Account | None, token_id: int | None = None) -> Actor:
+        if account is None:
+            return cls()
+        rows = await Membership.filter(account_id=account.id).values_list("organization_id", "role")
+        return cls(
+            account=account,
+            memberships={org_id: MemberRole(role) for org_id, role in rows},
+            token_id=token_id,
+        )
+
+    @property
+    def authenticated(self) -> bool:
+        return self.account is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.account is not None and self.account.role == Role.ADMIN
+
+    @property
+    def account_id(self) -> int | None:
+        return self.account.id if self.account else None
+
+    def require_account(self) -> Account:
+        if self.account is None:
+            raise NotAuthenticated(*([self.auth_problem] if self.auth_problem else []))
+        return self.account
+
+    def require_admin(self) -> Account:
+        account = self.require_account()
+        if account.role != Role.ADMIN:
+            raise Forbidden("only an admin may do this")
+        return account
+
+    def is_member(self, organization_id: int, *roles: MemberRole) -> bool:
+        role = self.memberships.get(organization_id)
+        return role is not None and (not roles or role in roles)
+
+    def can_manage(self, organization_id: int) -> bool:
+        """Owners and managers of the organization, and admins."""
+        return self.is_admin or self.is_member(organization_id)
+
+    def require_manager(self, organization_id: int) -> Account:
+        account = self.require_account()
+        if not self.can_manage(organization_id):
+            raise Forbidden("only the organization's owners and managers may do this")
+        return account
+
+    def require_owner(self, organization_id: int) -> Account:
+        account = self.require_account()
+        if not (self.is_admin or self.is_member(organization_id, MemberRole.OWNER)):
+            raise Forbidden("only the organization's owners may do this")
+        return account
+
+    async def worker(self) -> WorkerProfile | None:
+        if self.account is None:
+            return None
+        if self._worker is None:
+            self._worker = await WorkerProfile.get_or_none(account_id=self.account.id)
+        return self._worker
+
+    async def require_worker(self) -> WorkerProfile:
+        self.require_account()
+        profile = await self.worker()
+        if profile is None:
+            raise Forbidden("only workers may do this: create a worker profile first")
+        return profile
+
+
+ANONYMOUS = Actor()

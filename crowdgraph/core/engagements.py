@@ -1,0 +1,145 @@
+"""Engagements: the common record of a worker doing work for an organization under some model."""
+
+from __future__ import annotations
+
+from tortoise.expressions import Q
+
+from crowdgraph.core import runtime
+from crowdgraph.core.actor import Actor
+from crowdgraph.core.errors import InvalidInput, NotFound
+from crowdgraph.core.events import emit
+from crowdgraph.core.models import Engagement, EngagementStatus, Organization
+from crowdgraph.core.pages import Page, PageRequest, fetch_page
+from crowdgraph.core.transaction import atomic
+
+S = EngagementStatus
+TRANSITIONS: dict[EngagementStatus, set[EngagementStatus]] = {
+    S.PENDING: {S.ACTIVE, S.CANCELLED},
+    S.ACTIVE: {S.COMPLETED, S.CANCELLED, S.FAILED},
+    S.COMPLETED: set(),
+    S.CANCELLED: set(),
+    S.FAILED: set(),
+}
+ENDED = {S.COMPLETED, S.CANCELLED, S.FAILED}
+
+
+async def start_engagement(
+    *,
+    worker_id: int,
+    worker_account_id: int,
+    organization_id: int,
+    model: str,
+    detail_type: str,
+    detail_id: str | int,
+    project_id: int | None = None,
+    pay_amount: int | None = None,
+    title: str = "",
+    status: EngagementStatus = S.ACTIVE,
+) -> Engagement:
+    """Open the core record for a plugin's piece of work (call inside the plugin's transaction)."""
+    org = await Organization.get(id=organization_id)
+    now = runtime.now()
+    async with atomic():
+        engagement = await Engagement.create(
+            worker_id=worker_id,
+            organization_id=organization_id,
+            project_id=project_id,
+            model=model,
+            status=status,
+            pay_amount=pay_amount,
+            currency=org.currency,
+            detail_type=detail_type,
+            detail_id=str(detail_id),
+            title=title[:200],
+            created_at=now,
+            started_at=now if status == S.ACTIVE else None,
+            updated_at=now,
+        )
+        await emit(
+            "core.engagement.started",
+            {"engagement_id": engagement.id, "model": model, "status": status.value},
+            organization_id=organization_id,
+            account_id=worker_account_id,
+            project_id=project_id,
+        )
+    return engagement
+
+
+async def move_engagement(
+    engagement: Engagement, to: EngagementStatus, *, pay_amount: int | None = None
+) -> Engagement:
+    """Move an engagement along its lifecycle; a move the lifecycle forbids is refused."""
+    if to == engagement.status:
+        return engagement
+    if to not in TRANSITIONS[engagement.status]:
+        raise InvalidInput.one(
+            "status",
+            "INVALID_TRANSITION",
+            f"an engagement that is {engagement.status.value} cannot become {to.value}",
+        )
+    now = runtime.now()
+    engagement.status = to
+    engagement.updated_at = now
+    if to == S.ACTIVE and engagement.started_at is None:
+        engagement.started_at = now
+    if to in ENDED:
+        engagement.ended_at = now
+    if pay_amount is not None:
+        engagement.pay_amount = pay_amount
+    async with atomic():
+        await engagement.save()
+        worker = await engagement.worker
+        await emit(
+            f"core.engagement.{to.value}",
+            {"engagement_id": engagement.id, "model": engagement.model},
+            organization_id=engagement.organization_id,
+            account_id=worker.account_id,
+            project_id=engagement.project_id,
+        )
+    return engagement
+
+
+async def find_engagement(model: str, detail_type: str, detail_id: str | int) -> Engagement | None:
+    return await Engagement.get_or_none(
+        model=model, detail_type=detail_type, detail_id=str(detail_id)
+    )
+
+
+async def visible_engagements(actor: Actor) -> Q:
+    if actor.is_admin:
+        return Q()
+    rule = Q(organization_id__in=list(actor.memberships))
+    worker = await actor.worker()
+    if worker is not None:
+        rule |= Q(worker_id=worker.id)
+    return rule
+
+
+async def get_engagement(actor: Actor, engagement_id: int) -> Engagement:
+    actor.require_account()
+    found = await Engagement.get_or_none(Q(id=engagement_id) & await visible_engagements(actor))
+    if found is None:
+        raise NotFound("no such engagement")
+    return found
+
+
+async def list_engagements(
+    actor: Actor,
+    page: PageRequest,
+    *,
+    worker_id: int | None = None,
+    organization_id: int | None = None,
+    model: str | None = None,
+    status: EngagementStatus | None = None,
+) -> Page[Engagement]:
+    actor.require_account()
+    query = Engagement.filter(await visible_engagements(actor))
+    if worker_id is not None:
+        query = query.filter(worker_id=worker_id)
+    if organization_id is not None:
+        query = query.filter(organization_id=organization_id)
+    if model is not None:
+        query = query.filter(model=model)
+    if status is not None:
+        query = query.filter(status=status)
+    return await fetch_page(query, page)

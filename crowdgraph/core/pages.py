@@ -1,0 +1,46 @@
+"""Keyset pages over a query: ``first`` rows after a cursor, one statement, no OFFSET."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from tortoise.queryset import QuerySet
+
+from crowdgraph.core.errors import InvalidInput
+
+T = TypeVar("T")
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    has_next: bool
+    has_previous: bool
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    first: int
+    after: int | None = None
+    """The id of the last row of the previous page (rows come in ascending id order)."""
+
+    def check(self, max_size: int) -> None:
+        if self.first < 0 or self.first > max_size:
+            raise InvalidInput.one(
+                "first",
+                "OUT_OF_RANGE",
+                f"first must be between 0 and {max_size} (got {self.first})",
+            )
+
+
+async def fetch_page(query: QuerySet[Any], request: PageRequest, key: str = "id") -> Page[Any]:
+    """Rows ordered by ``key`` ascending, after ``request.after``; fetches one extra row to know more exist."""
+    if request.after is not None:
+        query = query.filter(**{f"{key}__gt": request.after})
+    rows = await query.order_by(key).limit(request.first + 1)
+    return Page(
+        items=rows[: request.first],
+        has_next=len(rows) > request.first,
+        has_previous=request.after is not None,
+    )

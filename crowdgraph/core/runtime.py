@@ -1,0 +1,74 @@
+"""What core services need from whoever runs them: a clock, the known requirement kinds, an outbox wake-up.
+
+The platform activates one Runtime per server (and tests their own); services read it through
+``current()``, so no service takes plumbing arguments.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crowdgraph.core.eligibility import RequirementKind
+
+
+class Clock:
+    """The system clock, timezone-aware UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class SettableClock(Clock):
+    """A clock that tests move by hand (leases, deadlines, auto-approval)."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> datetime:
+        self.current += timedelta(**delta)
+        return self.current
+
+    def set(self, moment: datetime) -> None:
+        self.current = moment
+
+
+@dataclass
+class Runtime:
+    clock: Clock = field(default_factory=Clock)
+    requirement_kinds: dict[str, RequirementKind] = field(default_factory=dict)
+    on_commit: Callable[[], None] = lambda: None
+    """Called after a transaction that wrote events commits: wakes the outbox dispatcher."""
+
+
+_current: contextvars.ContextVar[Runtime] = contextvars.ContextVar("crowdgraph_runtime")
+_fallback = Runtime()
+
+
+def current() -> Runtime:
+    return _current.get(_fallback)
+
+
+def now() -> datetime:
+    return current().clock.now()
+
+
+def make_current(runtime: Runtime) -> None:
+    _current.set(runtime)
+
+
+@contextlib.contextmanager
+def activated(runtime: Runtime) -> Iterator[Runtime]:
+    token = _current.set(runtime)
+    try:
+        yield runtime
+    finally:
+        _current.reset(token)

@@ -1,0 +1,117 @@
+"""The Tortoise configuration of core + enabled plugins, and the migrations entry point."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from tortoise.context import TortoiseContext
+from tortoise.migrations.api import migrate as tortoise_migrate
+from tortoise.migrations.autodetector import MigrationAutodetector
+from tortoise.migrations.executor import MigrationExecutor, PlanStep
+
+from crowdgraph.config import ConfigError, DatabaseSettings
+from crowdgraph.manifest import Manifest
+
+CORE_APP = {"models": ["crowdgraph.core.models"], "migrations": "crowdgraph.core.migrations"}
+
+
+def engine(url: str) -> str:
+    scheme = urlsplit(url).scheme
+    if scheme in ("sqlite",):
+        return "sqlite"
+    if scheme in ("postgres", "postgresql", "asyncpg"):
+        return "postgres"
+    raise ConfigError(
+        f"database.url: scheme {scheme!r} is not supported; use sqlite://PATH or postgres://USER@HOST/DB"
+    )
+
+
+def connection_config(database: DatabaseSettings) -> dict[str, Any]:
+    url = database.url
+    if engine(url) == "postgres":
+        parts = urlsplit(url)
+        return {
+            "engine": "tortoise.backends.asyncpg",
+            "credentials": {
+                "host": parts.hostname or "127.0.0.1",
+                "port": parts.port or 5432,
+                "user": parts.username or "postgres",
+                "password": parts.password or "",
+                "database": parts.path.lstrip("/") or "postgres",
+                "minsize": database.pool_min,
+                "maxsize": database.pool_max,
+            },
+        }
+    path = url.split("://", 1)[1] or ":memory:"
+    return {
+        "engine": "tortoise.backends.sqlite",
+        "credentials": {"file_path": path, "journal_mode": "WAL"},
+    }
+
+
+def tortoise_config(database: DatabaseSettings, manifests: Iterable[Manifest]) -> dict[str, Any]:
+    # The connection is named after its engine: Tortoise caches compiled statements per connection
+    # name and table, so one process using SQLite and PostgreSQL (the test suite) needs two names.
+    connection = engine(database.url)
+    apps: dict[str, Any] = {"core": {**CORE_APP, "default_connection": connection}}
+    for manifest in manifests:
+        if manifest.models:
+            apps[manifest.name] = {
+                "models": list(manifest.models),
+                "migrations": manifest.migrations,
+                "default_connection": connection,
+            }
+    return {
+        "connections": {connection: connection_config(database)},
+        "apps": apps,
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def migrate(
+    config: dict[str, Any], progress: Callable[[str, str, str], object] | None = None
+) -> None:
+    """Apply every pending migration of core and the enabled plugins."""
+    async with TortoiseContext():
+        await tortoise_migrate(config=config, progress=progress)
+
+
+async def pending_migrations(config: dict[str, Any]) -> list[str]:
+    """``app.migration`` names not yet applied to the database."""
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=config)
+        executor = MigrationExecutor(ctx.db(), config["apps"])
+        steps: list[PlanStep] = await executor.plan(None)
+        return [f"{s.migration.app_label}.{s.migration.name}" for s in steps if not s.backward]
+
+
+async def makemigrations(config: dict[str, Any]) -> list[str]:
+    """Write a migration for each app whose models changed since its last migration."""
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=config)
+        assert ctx.apps is not None
+        detector = MigrationAutodetector(ctx.apps, config["apps"])
+        return await detector.write()
+
+
+async def reset_database(config: dict[str, Any]) -> None:
+    """Empty the database: delete the SQLite file, or drop and recreate PostgreSQL's public schema."""
+    (connection,) = config["connections"].values()
+    if connection["engine"].endswith("sqlite"):
+        path = connection["credentials"]["file_path"]
+        if path != ":memory:":
+            await asyncio.to_thread(_delete_sqlite_files, path)
+        return
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=config)
+        await ctx.db().execute_script("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+
+
+def _delete_sqlite_files(path: str) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(path + suffix).unlink(missing_ok=True)

@@ -1,0 +1,66 @@
+"""Every hook a crowdgraph plugin can implement.
+
+A plugin is a module (or object) whose functions are marked with ``crowdgraph.hookimpl``.
+Hooks that contribute things are named ``register_*``; each returns its contribution or None.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from crowdgraph.core.events import Event
+    from crowdgraph.manifest import Manifest
+    from crowdgraph.platform import Platform
+    from crowdgraph.schema.part import SchemaPart
+
+hookspec = pluggy.HookspecMarker("crowdgraph")
+
+
+@hookspec
+def register_manifest() -> Manifest:
+    """What the plugin is and adds: name, version, supported crowdgraph versions, tables, settings."""
+
+
+@hookspec
+def register_schema(platform: Platform) -> SchemaPart:
+    """The plugin's part of the GraphQL schema: root fields, mutations, subscriptions and types."""
+
+
+@hookspec
+def register_context(platform: Platform, context: Any) -> dict[str, Any]:
+    """Per-request additions to the GraphQL context, such as the plugin's DataLoaders."""
+
+
+@hookspec
+def register_requirements(platform: Platform) -> list[Any]:
+    """Eligibility checks (``RequirementKind``) that any model's requirements can name."""
+
+
+@hookspec
+def register_commands(cli: click.Group, platform_factory: Any) -> None:
+    """Add sub-commands to the ``crowdgraph`` command line."""
+
+
+@hookspec
+async def register_demo_data(platform: Platform, demo: Any) -> None:
+    """Create the plugin's sample data in a fresh demo database."""
+
+
+@hookspec
+async def handle_event(platform: Platform, event: Event) -> None:
+    """React to a committed domain event from any model."""
+
+
+@hookspec
+async def startup(platform: Platform) -> None:
+    """Start the plugin's background work (sweepers, timers) when the server starts."""
+
+
+@hookspec
+async def shutdown(platform: Platform) -> None:
+    """Stop the plugin's background work when the server stops."""

@@ -1,0 +1,156 @@
+"""The assembled server: settings, enabled plugins, database, clock, event delivery.
+
+The app, the CLI and the tests each build one Platform; everything else takes it as given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, cast
+
+import pluggy
+from pydantic import BaseModel
+from tortoise.context import TortoiseContext
+from tortoise.context import _current_context as _current_tortoise_context
+
+from crowdgraph.broker import Broker
+from crowdgraph.config import Settings
+from crowdgraph.core import runtime
+from crowdgraph.core.eligibility import CORE_KINDS, RequirementKind
+from crowdgraph.core.events import Event, deliver_pending
+from crowdgraph.core.runtime import Clock, Runtime
+from crowdgraph.db import tortoise_config
+from crowdgraph.plugins import LoadedPlugin, PluginError, load_plugins
+
+log = logging.getLogger("crowdgraph")
+
+
+class Platform:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        extra_plugins: dict[str, Any] | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.settings = settings
+        self.pm: pluggy.PluginManager
+        self.plugins: list[LoadedPlugin]
+        self.pm, self.plugins = load_plugins(settings, extra_plugins)
+        self.db_config = tortoise_config(settings.database, [p.manifest for p in self.plugins])
+        self.runtime = Runtime(
+            clock=clock or Clock(),
+            requirement_kinds=self._requirement_kinds(),
+            on_commit=self._wake_dispatcher,
+        )
+        self.broker = Broker()
+        self.tortoise = TortoiseContext()
+        self._wake = asyncio.Event()
+        self._dispatcher: asyncio.Task[None] | None = None
+
+    @property
+    def plugin_names(self) -> list[str]:
+        return [p.name for p in self.plugins]
+
+    def plugin(self, name: str) -> LoadedPlugin:
+        for plugin in self.plugins:
+            if plugin.name == name:
+                return plugin
+        raise KeyError(name)
+
+    def plugin_settings(self, name: str) -> BaseModel:
+        return self.plugin(name).settings
+
+    def _requirement_kinds(self) -> dict[str, RequirementKind]:
+        kinds: dict[str, RequirementKind] = {}
+        for impl in self.pm.hook.register_requirements.get_hookimpls():
+            contributed = cast(list[RequirementKind], impl.function(platform=self) or [])
+            for kind in contributed:
+                if kind.name in kinds or kind.name in CORE_KINDS:
+                    raise PluginError(
+                        f"plugin {impl.plugin_name}: requirement kind {kind.name} is defined twice"
+                    )
+                kinds[kind.name] = kind
+        return kinds
+
+    @contextlib.contextmanager
+    def activate(self) -> Iterator[Platform]:
+        """Make this platform's database and runtime the current ones (per request, per task)."""
+        # TortoiseContext's own ``with`` keeps one token per context object, so it cannot be entered
+        # by many concurrent requests; setting its context variable per task can.
+        token = _current_tortoise_context.set(self.tortoise)
+        try:
+            with runtime.activated(self.runtime):
+                yield self
+        finally:
+            _current_tortoise_context.reset(token)
+
+    def make_current(self) -> None:
+        """Activate for the rest of the current context (a test, a script), with nothing to undo."""
+        _current_tortoise_context.set(self.tortoise)
+        runtime.make_current(self.runtime)
+
+    async def open(self) -> None:
+        """Connect to the database (the schema must already be migrated)."""
+        await self.tortoise.init(config=self.db_config)
+
+    async def close(self) -> None:
+        await self.tortoise.close_connections()
+
+    @contextlib.asynccontextmanager
+    async def running(self, background: bool = True) -> AsyncIterator[Platform]:
+        """Open the database, activate, and run event delivery and the plugins' background work."""
+        with self.activate():
+            await self.open()
+            try:
+                if background:
+                    await self.start_background()
+                yield self
+            finally:
+                if background:
+                    await self.stop_background()
+                await self.close()
+
+    async def call_async_hook(self, name: str, **kwargs: Any) -> None:
+        """Await every implementation of an async hook; one plugin's failure is logged, not fatal."""
+        for impl in getattr(self.pm.hook, name).get_hookimpls():
+            try:
+                await impl.function(**{k: kwargs[k] for k in impl.argnames})
+            except Exception:
+                log.exception("plugin %s failed in %s", impl.plugin_name, name)
+
+    async def handle_event(self, event: Event) -> None:
+        await self.call_async_hook("handle_event", platform=self, event=event)
+        self.broker.publish(event)
+
+    async def deliver_events(self) -> int:
+        """Deliver every committed, undelivered event now (the dispatcher does this continuously)."""
+        return await deliver_pending(self.handle_event)
+
+    def _wake_dispatcher(self) -> None:
+        self._wake.set()
+
+    async def _dispatch_forever(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+            self._wake.clear()
+            try:
+                await self.deliver_events()
+            except Exception:
+                log.exception("event delivery failed; retrying")
+
+    async def start_background(self) -> None:
+        self._dispatcher = asyncio.create_task(self._dispatch_forever(), name="crowdgraph-events")
+        await self.call_async_hook("startup", platform=self)
+
+    async def stop_background(self) -> None:
+        await self.call_async_hook("shutdown", platform=self)
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._dispatcher
+            self._dispatcher = None

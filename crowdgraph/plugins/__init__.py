@@ -1,0 +1,163 @@
+"""The plugin manager: built-ins by name, third-party plugins by entry point, only those enabled."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from types import ModuleType
+from typing import Any
+
+import pluggy
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
+from pydantic import BaseModel, ValidationError
+
+from crowdgraph import __version__, hookspecs
+from crowdgraph.config import ConfigError, Settings, describe_validation_error
+from crowdgraph.manifest import Manifest
+
+ENTRY_POINT_GROUP = "crowdgraph.plugins"
+BUILTINS: dict[str, str] = {}
+
+
+class PluginError(ConfigError):
+    """A plugin cannot be loaded or configured; the message names the plugin."""
+
+
+@dataclass(frozen=True)
+class LoadedPlugin:
+    name: str
+    module: ModuleType | Any
+    source: str
+    """``builtin`` or the distribution that provides the entry point."""
+    manifest: Manifest
+    settings: BaseModel
+
+
+def available_plugins() -> dict[str, tuple[str, Any]]:
+    """Every plugin this installation could enable: name -> (source, loader)."""
+    found: dict[str, tuple[str, Any]] = {
+        name: ("builtin", lambda path=path: importlib.import_module(path))
+        for name, path in BUILTINS.items()
+    }
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        dist = ep.dist.name if ep.dist else "unknown distribution"
+        if ep.name in found:
+            raise PluginError(
+                f"plugin {ep.name}: two plugins have this name ({found[ep.name][0]} and {dist})"
+            )
+        found[ep.name] = (dist, ep.load)
+    return found
+
+
+def new_manager() -> pluggy.PluginManager:
+    pm = pluggy.PluginManager("crowdgraph")
+    pm.add_hookspecs(hookspecs)
+    return pm
+
+
+def load_plugins(
+    settings: Settings, extra: dict[str, Any] | None = None
+) -> tuple[pluggy.PluginManager, list[LoadedPlugin]]:
+    """Register the enabled plugins, validate their manifests and settings, and check versions.
+
+    ``extra`` maps names to plugin objects that are not installed (used by tests and embedders).
+    """
+    pm = new_manager()
+    enabled = settings.plugins.enabled
+    duplicates = {name for name in enabled if enabled.count(name) > 1}
+    if duplicates:
+        raise PluginError(f"plugin {sorted(duplicates)[0]}: listed twice in plugins.enabled")
+    available = available_plugins()
+    for name, obj in (extra or {}).items():
+        if name in available:
+            raise PluginError(
+                f"plugin {name}: two plugins have this name ({available[name][0]} and {obj!r})"
+            )
+        available[name] = ("embedded", lambda obj=obj: obj)
+    loaded: list[LoadedPlugin] = []
+    for name in enabled:
+        if name not in available:
+            known = ", ".join(sorted(available)) or "none"
+            raise PluginError(f"plugin {name}: unknown plugin (installed: {known})")
+        source, load = available[name]
+        try:
+            module = load()
+        except ImportError as exc:
+            raise PluginError(f"plugin {name}: cannot be imported: {exc}") from exc
+        pm.register(module, name=name)
+        manifest = _manifest(pm, name, module)
+        plugin_settings = _settings(settings, name, manifest)
+        loaded.append(LoadedPlugin(name, module, source, manifest, plugin_settings))
+    pm.check_pending()
+    names = {p.name for p in loaded}
+    for plugin in loaded:
+        missing = [r for r in plugin.manifest.requires if r not in names]
+        if missing:
+            raise PluginError(
+                f"plugin {plugin.name}: requires plugin {', '.join(missing)}, which is not enabled"
+            )
+    return pm, loaded
+
+
+def _manifest(pm: pluggy.PluginManager, name: str, module: Any) -> Manifest:
+    impl = next((i for i in pm.hook.register_manifest.get_hookimpls() if i.plugin is module), None)
+    if impl is None:
+        raise PluginError(f"plugin {name}: does not implement register_manifest")
+    manifest = impl.function()
+    if not isinstance(manifest, Manifest):
+        raise PluginError(f"plugin {name}: register_manifest must return a crowdgraph Manifest")
+    if manifest.name != name:
+        raise PluginError(f"plugin {name}: its manifest calls it {manifest.name!r}")
+    try:
+        supported = SpecifierSet(manifest.crowdgraph)
+    except InvalidSpecifier as exc:
+        raise PluginError(
+            f"plugin {name}: crowdgraph = {manifest.crowdgraph!r} is not a version specifier"
+        ) from exc
+    if Version(__version__) not in supported:
+        raise PluginError(
+            f"plugin {name}: supports crowdgraph {manifest.crowdgraph}, this is crowdgraph {__version__}"
+        )
+    if manifest.models and not manifest.migrations:
+        raise PluginError(f"plugin {name}: has models but declares no migrations package")
+    return manifest
+
+
+def _settings(settings: Settings, name: str, manifest: Manifest) -> BaseModel:
+    try:
+        return manifest.settings.model_validate(settings.plugins.table(name))
+    except ValidationError as exc:
+        raise PluginError(
+            f"plugin {name}: bad settings: {describe_validation_error(exc, f'plugins.{name}')}"
+        ) from exc
+
+
+def describe_plugins(
+    settings: Settings, available: dict[str, tuple[str, Any]]
+) -> list[dict[str, Any]]:
+    """Every installed plugin: name, version, source, enabled, the hooks it implements."""
+    rows = []
+    for name, (source, load) in sorted(available.items()):
+        row: dict[str, Any] = {
+            "name": name,
+            "version": "?",
+            "source": source,
+            "enabled": name in settings.plugins.enabled,
+            "hooks": [],
+        }
+        try:
+            pm = new_manager()
+            module = load()
+            pm.register(module, name=name)
+            row["version"] = _manifest(pm, name, module).version
+            row["hooks"] = sorted(
+                hook
+                for hook, caller in vars(pm.hook).items()
+                if any(impl.plugin is module for impl in caller.get_hookimpls())
+            )
+        except (ImportError, PluginError) as exc:
+            row["error"] = str(exc)
+        rows.append(row)
+    return rows

@@ -1,0 +1,85 @@
+"""The one mutation convention: every payload carries ``userErrors { field code message }``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Iterator
+from typing import Any, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from crowdgraph.core.errors import DomainError, InvalidInput
+
+log = logging.getLogger("crowdgraph.graphql")
+
+
+@strawberry.type(description="Something wrong with a mutation's input; nothing was changed.")
+class UserError:
+    field: str = strawberry.field(
+        description="The input field, as a dotted path (e.g. skills[0].level)."
+    )
+    code: str
+    message: str
+
+
+@strawberry.type(description="The base of every mutation payload.")
+class Payload:
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+P = TypeVar("P", bound=Payload)
+
+
+async def run_mutation(payload: type[P], action: Awaitable[dict[str, Any]]) -> P:
+    """Await the service call; its InvalidInput becomes the payload's userErrors."""
+    try:
+        fields = await action
+    except InvalidInput as exc:
+        return payload(
+            user_errors=[
+                UserError(field=p.field, code=p.code, message=p.message) for p in exc.problems
+            ]
+        )
+    return payload(**fields, user_errors=[])
+
+
+def error_extension_factory(mask_unexpected: bool) -> type[SchemaExtension]:
+    """An extension that gives domain errors a ``code`` and, in production, masks the rest."""
+
+    class DomainErrors(SchemaExtension):
+        def on_operation(self) -> Iterator[None]:
+            yield
+            result = self.execution_context.result
+            if result is None or not result.errors:
+                return
+            result.errors = [self._describe(error) for error in result.errors]
+
+        @staticmethod
+        def _describe(error: GraphQLError) -> GraphQLError:
+            original = error.original_error
+            if isinstance(original, DomainError):
+                extensions = dict(error.extensions or {}, code=original.code)
+                if isinstance(original, InvalidInput):
+                    extensions["problems"] = [vars(p) for p in original.problems]
+                return GraphQLError(
+                    error.message,
+                    nodes=error.nodes,
+                    path=error.path,
+                    original_error=original,
+                    extensions=extensions,
+                )
+            if original is None:
+                return error
+            log.error("unexpected error in %s", error.path, exc_info=original)
+            if not mask_unexpected:
+                return error
+            return GraphQLError(
+                "Unexpected error.",
+                nodes=error.nodes,
+                path=error.path,
+                extensions={"code": "INTERNAL_SERVER_ERROR"},
+            )
+
+    return DomainErrors

@@ -1,0 +1,421 @@
+"""Root mutations of the core: each takes one ``input`` and returns a payload with ``userErrors``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import strawberry
+
+from crowdgraph.core import accounts, ledger, organizations, projects, skills, workers
+from crowdgraph.schema.errors import Payload, run_mutation
+from crowdgraph.schema.relay import decode_id
+from crowdgraph.schema.types import (
+    Account,
+    ApiToken,
+    Audience,
+    Availability,
+    Budget,
+    LedgerEntry,
+    Long,
+    MemberRole,
+    Membership,
+    Organization,
+    Project,
+    ProjectStatus,
+    Role,
+    Skill,
+    Worker,
+    WorkerSkill,
+)
+
+
+@strawberry.type
+class RegisterPayload(Payload):
+    account: Account | None = None
+    token: str | None = None
+
+
+@strawberry.type
+class LoginPayload(Payload):
+    account: Account | None = None
+    token: str | None = None
+
+
+@strawberry.type
+class LogoutPayload(Payload):
+    ok: bool | None = None
+
+
+@strawberry.type
+class CreateApiTokenPayload(Payload):
+    api_token: ApiToken | None = None
+    token: str | None = None
+
+
+@strawberry.type
+class RevokeApiTokenPayload(Payload):
+    api_token: ApiToken | None = None
+
+
+@strawberry.type
+class WorkerPayload(Payload):
+    worker: Worker | None = None
+
+
+@strawberry.type
+class WorkerSkillPayload(Payload):
+    worker_skill: WorkerSkill | None = None
+
+
+@strawberry.type
+class SkillPayload(Payload):
+    skill: Skill | None = None
+
+
+@strawberry.type
+class OrganizationPayload(Payload):
+    organization: Organization | None = None
+
+
+@strawberry.type
+class MembershipPayload(Payload):
+    membership: Membership | None = None
+
+
+@strawberry.type
+class ProjectPayload(Payload):
+    project: Project | None = None
+
+
+@strawberry.type
+class FundBudgetPayload(Payload):
+    entry: LedgerEntry | None = None
+    budget: Budget | None = None
+
+
+@strawberry.input
+class RegisterInput:
+    email: str
+    name: str
+    password: str
+    role: Role = Role.WORKER
+
+
+@strawberry.input
+class LoginInput:
+    email: str
+    password: str
+
+
+@strawberry.input
+class CreateApiTokenInput:
+    name: str
+    expires_in_days: int | None = None
+
+
+@strawberry.input
+class RevokeApiTokenInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class MoneyInput:
+    amount: Long
+    currency: str
+
+
+@strawberry.input
+class UpdateWorkerProfileInput:
+    headline: str | None = None
+    bio: str | None = None
+    country: str | None = None
+    timezone: str | None = None
+    hourly_rate: MoneyInput | None = None
+    availability: Availability | None = None
+    hours_per_week: int | None = None
+
+
+@strawberry.input
+class SetWorkerSkillInput:
+    skill: str = strawberry.field(description="The skill's slug.")
+    level: int
+
+
+@strawberry.input
+class RemoveWorkerSkillInput:
+    skill: str
+
+
+@strawberry.input
+class CreateSkillInput:
+    slug: str
+    name: str
+    category: str
+
+
+@strawberry.input
+class VerifyWorkerSkillInput:
+    worker_id: strawberry.ID
+    skill: str
+    level: int
+
+
+@strawberry.input
+class CreateOrganizationInput:
+    name: str
+    slug: str
+    currency: str = "USD"
+
+
+@strawberry.input
+class AddOrganizationMemberInput:
+    organization_id: strawberry.ID
+    email: str
+    role: MemberRole
+
+
+@strawberry.input
+class AddEmployeeInput:
+    organization_id: strawberry.ID
+    email: str
+    name: str
+    password: str
+
+
+@strawberry.input
+class CreateProjectInput:
+    organization_id: strawberry.ID
+    name: str
+    description: str = ""
+    audience: Audience = Audience.BOTH
+
+
+@strawberry.input
+class UpdateProjectInput:
+    project_id: strawberry.ID
+    name: str | None = None
+    description: str | None = None
+    audience: Audience | None = None
+    status: ProjectStatus | None = None
+
+
+@strawberry.input
+class FundBudgetInput:
+    organization_id: strawberry.ID
+    amount: Long
+    idempotency_key: str = strawberry.field(description="Send the same key again to retry safely.")
+    memo: str = ""
+
+
+def org_id(global_id: str) -> int:
+    return decode_id(global_id, "Organization", field="organizationId")
+
+
+@strawberry.type
+class CoreMutation:
+    @strawberry.mutation(description="Sign up as a worker or a client, and get a login token.")
+    async def register(self, info: strawberry.Info, input: RegisterInput) -> RegisterPayload:
+        async def act() -> dict[str, object]:
+            account = await accounts.register(input.email, input.name, input.password, input.role)
+            token, _ = await accounts.issue_token(
+                account, accounts.TokenKind.SESSION, "login", session_lifetime(info)
+            )
+            return {"account": Account.from_row(account), "token": token}
+
+        return await run_mutation(RegisterPayload, act())
+
+    @strawberry.mutation(description="Exchange email and password for a bearer token.")
+    async def login(self, info: strawberry.Info, input: LoginInput) -> LoginPayload:
+        async def act() -> dict[str, object]:
+            token, row = await accounts.login(input.email, input.password, session_lifetime(info))
+            account = await row.account
+            return {"account": Account.from_row(account), "token": token}
+
+        return await run_mutation(LoginPayload, act())
+
+    @strawberry.mutation(description="Revoke the token this request was made with.")
+    async def logout(self, info: strawberry.Info) -> LogoutPayload:
+        async def act() -> dict[str, object]:
+            await accounts.logout(info.context.actor)
+            return {"ok": True}
+
+        return await run_mutation(LogoutPayload, act())
+
+    @strawberry.mutation(description="A long-lived API token for scripts; shown once.")
+    async def create_api_token(
+        self, info: strawberry.Info, input: CreateApiTokenInput
+    ) -> CreateApiTokenPayload:
+        async def act() -> dict[str, object]:
+            days = input.expires_in_days or info.context.platform.settings.auth.api_token_days
+            token, row = await accounts.create_api_token(
+                info.context.actor, input.name, timedelta(days=days)
+            )
+            return {"api_token": ApiToken.from_row(row), "token": token}
+
+        return await run_mutation(CreateApiTokenPayload, act())
+
+    @strawberry.mutation
+    async def revoke_api_token(
+        self, info: strawberry.Info, input: RevokeApiTokenInput
+    ) -> RevokeApiTokenPayload:
+        async def act() -> dict[str, object]:
+            row = await accounts.revoke_token(info.context.actor, decode_id(input.id, "ApiToken"))
+            return {"api_token": ApiToken.from_row(row)}
+
+        return await run_mutation(RevokeApiTokenPayload, act())
+
+    @strawberry.mutation(description="Edit my worker profile; fields left out stay as they are.")
+    async def update_worker_profile(
+        self, info: strawberry.Info, input: UpdateWorkerProfileInput
+    ) -> WorkerPayload:
+        async def act() -> dict[str, object]:
+            rate = input.hourly_rate
+            changes = workers.ProfileChanges(
+                headline=input.headline,
+                bio=input.bio,
+                country=input.country,
+                timezone=input.timezone,
+                hourly_rate=rate.amount if rate else None,
+                currency=rate.currency if rate else None,
+                availability=input.availability,
+                hours_per_week=input.hours_per_week,
+            )
+            return {
+                "worker": Worker.from_row(
+                    await workers.update_my_profile(info.context.actor, changes)
+                )
+            }
+
+        return await run_mutation(WorkerPayload, act())
+
+    @strawberry.mutation(description="Declare one of my skills at a level (1-5).")
+    async def set_worker_skill(
+        self, info: strawberry.Info, input: SetWorkerSkillInput
+    ) -> WorkerSkillPayload:
+        async def act() -> dict[str, object]:
+            row = await skills.set_my_skill(info.context.actor, input.skill, input.level)
+            return {"worker_skill": WorkerSkill.from_row(row)}
+
+        return await run_mutation(WorkerSkillPayload, act())
+
+    @strawberry.mutation
+    async def remove_worker_skill(
+        self, info: strawberry.Info, input: RemoveWorkerSkillInput
+    ) -> WorkerPayload:
+        async def act() -> dict[str, object]:
+            await skills.remove_my_skill(info.context.actor, input.skill)
+            profile = await info.context.actor.require_worker()
+            return {"worker": Worker.from_row(profile)}
+
+        return await run_mutation(WorkerPayload, act())
+
+    @strawberry.mutation(description="Add a skill to the taxonomy (admins).")
+    async def create_skill(self, info: strawberry.Info, input: CreateSkillInput) -> SkillPayload:
+        async def act() -> dict[str, object]:
+            row = await skills.create_skill(
+                info.context.actor, input.slug, input.name, input.category
+            )
+            return {"skill": Skill.from_row(row)}
+
+        return await run_mutation(SkillPayload, act())
+
+    @strawberry.mutation(description="Verify a worker's skill at a level (admins).")
+    async def verify_worker_skill(
+        self, info: strawberry.Info, input: VerifyWorkerSkillInput
+    ) -> WorkerSkillPayload:
+        async def act() -> dict[str, object]:
+            worker = decode_id(input.worker_id, "Worker", field="workerId")
+            row = await skills.verify_skill(info.context.actor, worker, input.skill, input.level)
+            return {"worker_skill": WorkerSkill.from_row(row)}
+
+        return await run_mutation(WorkerSkillPayload, act())
+
+    @strawberry.mutation(description="Create an organization; the caller becomes its owner.")
+    async def create_organization(
+        self, info: strawberry.Info, input: CreateOrganizationInput
+    ) -> OrganizationPayload:
+        async def act() -> dict[str, object]:
+            row = await organizations.create_organization(
+                info.context.actor, input.name, input.slug, input.currency
+            )
+            return {"organization": Organization.from_row(row)}
+
+        return await run_mutation(OrganizationPayload, act())
+
+    @strawberry.mutation(description="Add a client account as owner or manager (owners).")
+    async def add_organization_member(
+        self, info: strawberry.Info, input: AddOrganizationMemberInput
+    ) -> MembershipPayload:
+        async def act() -> dict[str, object]:
+            row = await organizations.add_member(
+                info.context.actor, org_id(input.organization_id), input.email, input.role
+            )
+            await row.fetch_related("account")
+            return {"membership": Membership.from_row(row)}
+
+        return await run_mutation(MembershipPayload, act())
+
+    @strawberry.mutation(
+        description="Create an internal-crowd worker employed by the organization."
+    )
+    async def add_employee(self, info: strawberry.Info, input: AddEmployeeInput) -> WorkerPayload:
+        async def act() -> dict[str, object]:
+            row = await organizations.add_employee(
+                info.context.actor,
+                org_id(input.organization_id),
+                input.email,
+                input.name,
+                input.password,
+            )
+            return {"worker": Worker.from_row(row)}
+
+        return await run_mutation(WorkerPayload, act())
+
+    @strawberry.mutation
+    async def create_project(
+        self, info: strawberry.Info, input: CreateProjectInput
+    ) -> ProjectPayload:
+        async def act() -> dict[str, object]:
+            row = await projects.create_project(
+                info.context.actor,
+                org_id(input.organization_id),
+                input.name,
+                input.description,
+                input.audience,
+            )
+            return {"project": Project.from_row(row)}
+
+        return await run_mutation(ProjectPayload, act())
+
+    @strawberry.mutation
+    async def update_project(
+        self, info: strawberry.Info, input: UpdateProjectInput
+    ) -> ProjectPayload:
+        async def act() -> dict[str, object]:
+            row = await projects.update_project(
+                info.context.actor,
+                decode_id(input.project_id, "Project", field="projectId"),
+                name=input.name,
+                description=input.description,
+                audience=input.audience,
+                status=input.status,
+            )
+            return {"project": Project.from_row(row)}
+
+        return await run_mutation(ProjectPayload, act())
+
+    @strawberry.mutation(description="Add money to an organization's budget (owners).")
+    async def fund_budget(self, info: strawberry.Info, input: FundBudgetInput) -> FundBudgetPayload:
+        async def act() -> dict[str, object]:
+            org = org_id(input.organization_id)
+            entry = await ledger.fund(
+                info.context.actor, org, input.amount, input.idempotency_key, input.memo
+            )
+            budget = await ledger.budget(info.context.actor, org)
+            return {"entry": LedgerEntry.from_row(entry), "budget": Budget.from_budget(budget)}
+
+        return await run_mutation(FundBudgetPayload, act())
+
+
+def session_lifetime(info: strawberry.Info) -> timedelta:
+    return timedelta(hours=info.context.platform.settings.auth.session_hours)

@@ -1,0 +1,35 @@
+"""What a plugin (or the core) contributes to the GraphQL schema."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+NodeResolver = Callable[[Any, int], Awaitable[Any]]
+"""(info.context, primary key) -> the GraphQL object, or None when absent or not visible."""
+StageResolver = Callable[[Any, int], Awaitable[list[Any]]]
+"""(info.context, project id) -> the project's stages in this model (objects implementing ProjectStage)."""
+
+
+@dataclass
+class SchemaPart:
+    query: type | None = None
+    mutation: type | None = None
+    subscription: type | None = None
+    types: list[type] = field(default_factory=list)
+    """Types that are not reachable from the root fields (e.g. implementations of core interfaces)."""
+    nodes: dict[str, NodeResolver] = field(default_factory=dict)
+    """How ``node(id:)`` resolves each of the part's Node types, by GraphQL type name."""
+    details: dict[str, NodeResolver] = field(default_factory=dict)
+    """How an engagement's ``detail`` resolves, by the engagement's ``detail_type``."""
+    stages: list[StageResolver] = field(default_factory=list)
+
+
+@dataclass
+class Registry:
+    """What resolvers look up at run time: how to fetch each Node type, detail and stage."""
+
+    nodes: dict[str, NodeResolver] = field(default_factory=dict)
+    details: dict[str, NodeResolver] = field(default_factory=dict)
+    stages: list[StageResolver] = field(default_factory=list)

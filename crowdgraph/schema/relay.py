@@ -1,0 +1,117 @@
+"""Relay conventions: global IDs, the Node interface, and cursor connections over keyset pages."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+import strawberry
+
+from crowdgraph.core.errors import InvalidInput
+from crowdgraph.core.pages import Page, PageRequest
+
+T = TypeVar("T")
+R = TypeVar("R")
+CURSOR_PREFIX = "cursor:"
+
+
+def to_global_id(type_name: str, pk: int | str) -> strawberry.ID:
+    return strawberry.ID(base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode())
+
+
+def from_global_id(global_id: str) -> tuple[str, str]:
+    """Split a global ID into (type name, key); a malformed ID raises ValueError."""
+    try:
+        decoded = base64.urlsafe_b64decode(global_id.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"{global_id!r} is not a global ID") from exc
+    type_name, sep, key = decoded.partition(":")
+    if not sep or not type_name or not key:
+        raise ValueError(f"{global_id!r} is not a global ID")
+    return type_name, key
+
+
+def decode_id(global_id: str, *type_names: str, field: str = "id") -> int:
+    """The primary key inside a global ID of one of ``type_names``, or a clear input error."""
+    try:
+        type_name, key = from_global_id(global_id)
+        if type_name not in type_names:
+            raise ValueError
+        return int(key)
+    except ValueError as exc:
+        expected = " or ".join(type_names)
+        raise InvalidInput.one(
+            field, "INVALID_ID", f"{field} must be the ID of a {expected} (got {global_id!r})"
+        ) from exc
+
+
+@strawberry.interface(description="An object with a global ID, fetchable with node(id:).")
+class Node:
+    id: strawberry.ID
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type(description="A page of a list; ask for the next with first/after.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    nodes: list[T]
+    page_info: PageInfo
+
+
+def encode_cursor(key: int) -> str:
+    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{key}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        decoded = base64.urlsafe_b64decode(cursor.encode()).decode()
+        if not decoded.startswith(CURSOR_PREFIX):
+            raise ValueError
+        return int(decoded.removeprefix(CURSOR_PREFIX))
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidInput.one(
+            "after", "INVALID_CURSOR", f"after must be a cursor from this list (got {cursor!r})"
+        ) from exc
+
+
+def page_request(first: int | None, after: str | None, default: int, maximum: int) -> PageRequest:
+    request = PageRequest(
+        first=default if first is None else first,
+        after=decode_cursor(after) if after else None,
+    )
+    request.check(maximum)
+    return request
+
+
+def connection(
+    page: Page[R],
+    to_node: Callable[[R], T],
+    key: Callable[[R], int] = lambda row: row.id,  # type: ignore[attr-defined]
+) -> Connection[T]:
+    """A Connection from a keyset page; ``to_node`` maps each row, ``key`` gives its cursor key."""
+    edges = [Edge(cursor=encode_cursor(key(row)), node=to_node(row)) for row in page.items]
+    return Connection(
+        edges=edges,
+        nodes=[edge.node for edge in edges],
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )

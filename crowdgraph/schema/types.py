@@ -1,0 +1,486 @@
+"""GraphQL types of the core. Leaf fields are plain attributes; relations go through DataLoaders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, NewType
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types.scalar import ScalarDefinition
+
+from crowdgraph.core import accounts, engagements, ledger, models, organizations, projects
+from crowdgraph.core.eligibility import Verdict
+from crowdgraph.core.models import (
+    Audience,
+    Availability,
+    EngagementStatus,
+    MemberRole,
+    ProjectStatus,
+    Role,
+    TokenKind,
+    VerifiedBy,
+    WorkerKind,
+)
+from crowdgraph.schema.relay import Connection, Node, connection, to_global_id
+
+Long = NewType("Long", int)
+"""A 53-bit safe integer: amounts of money in minor units (GraphQL's Int has only 32 bits)."""
+
+SCALARS: dict[object, ScalarDefinition] = {
+    Long: strawberry.scalar(
+        name="Long",
+        description="A 53-bit safe integer (money in minor units).",
+        serialize=int,
+        parse_value=int,
+    )
+}
+
+# The core's enums are GraphQL enums under their own names.
+for _enum in (
+    Role,
+    MemberRole,
+    WorkerKind,
+    Availability,
+    VerifiedBy,
+    Audience,
+    ProjectStatus,
+    EngagementStatus,
+    TokenKind,
+):
+    strawberry.enum(_enum)
+
+
+@strawberry.type(
+    description="An amount of money: integer minor units (cents) and an ISO 4217 currency."
+)
+class Money:
+    amount: Long
+    currency: str
+
+    @classmethod
+    def of(cls, amount: int, currency: str) -> Money:
+        return cls(amount=Long(amount), currency=currency)
+
+
+def money(amount: int | None, currency: str) -> Money | None:
+    return None if amount is None else Money.of(amount, currency)
+
+
+@strawberry.type
+class Organization(Node):
+    pk: strawberry.Private[int]
+    name: str
+    slug: str
+    currency: str
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: models.Organization) -> Organization:
+        return cls(
+            id=to_global_id("Organization", row.id),
+            pk=row.id,
+            name=row.name,
+            slug=row.slug,
+            currency=row.currency,
+            created_at=row.created_at,
+        )
+
+    @strawberry.field(description="Owners and managers (visible to them and to admins).")
+    async def members(self, info: strawberry.Info) -> list[Membership]:
+        rows = await organizations.members(info.context.actor, self.pk)
+        return [Membership.from_row(row) for row in rows]
+
+    @strawberry.field(description="Funded, available, held and spent money (owners and managers).")
+    async def budget(self, info: strawberry.Info) -> Budget:
+        return Budget.from_budget(await ledger.budget(info.context.actor, self.pk))
+
+    @strawberry.field(description="The organization's projects the caller may see.")
+    async def projects(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Project]:
+        page = await projects.list_projects(
+            info.context.actor, info.context.page(first, after), organization_id=self.pk
+        )
+        return connection(page, Project.from_row)
+
+    @strawberry.field(description="Movements of the organization's money (owners and managers).")
+    async def ledger_entries(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[LedgerEntry]:
+        page = await ledger.organization_entries(
+            info.context.actor, self.pk, info.context.page(first, after)
+        )
+        return connection(page, LedgerEntry.from_row)
+
+
+@strawberry.type
+class AccountSummary:
+    """Another account, as a member or colleague sees it (no email)."""
+
+    pk: strawberry.Private[int]
+    name: str
+
+
+@strawberry.type
+class Membership:
+    role: MemberRole
+    account: AccountSummary
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: models.Membership) -> Membership:
+        return cls(
+            role=row.role,
+            account=AccountSummary(pk=row.account.id, name=row.account.name),
+            created_at=row.created_at,
+        )
+
+
+@strawberry.type
+class Skill(Node):
+    pk: strawberry.Private[int]
+    slug: str
+    name: str
+    category: str
+
+    @classmethod
+    def from_row(cls, row: models.Skill) -> Skill:
+        return cls(
+            id=to_global_id("Skill", row.id),
+            pk=row.id,
+            slug=row.slug,
+            name=row.name,
+            category=row.category,
+        )
+
+
+@strawberry.type
+class WorkerSkill:
+    skill_pk: strawberry.Private[int]
+    level: int
+    verified: bool
+    verified_by: VerifiedBy | None
+    verified_source: str = strawberry.field(
+        description="Who or what verified it: admin:<id>, an exam, a track record."
+    )
+    verified_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: models.WorkerSkill) -> WorkerSkill:
+        return cls(
+            skill_pk=row.skill_id,
+            level=row.level,
+            verified=row.verified_at is not None,
+            verified_by=row.verified_by,
+            verified_source=row.verified_source,
+            verified_at=row.verified_at,
+        )
+
+    @strawberry.field
+    async def skill(self, info: strawberry.Info) -> Skill:
+        row = await info.context.by_id(models.Skill).load(self.skill_pk)
+        return Skill.from_row(row)
+
+
+@strawberry.type
+class Worker(Node):
+    pk: strawberry.Private[int]
+    account_pk: strawberry.Private[int]
+    employer_pk: strawberry.Private[int | None]
+    kind: WorkerKind
+    headline: str
+    bio: str
+    country: str
+    timezone: str
+    hourly_rate: Money | None
+    availability: Availability
+    hours_per_week: int | None
+
+    @classmethod
+    def from_row(cls, row: models.WorkerProfile) -> Worker:
+        return cls(
+            id=to_global_id("Worker", row.id),
+            pk=row.id,
+            account_pk=row.account_id,
+            employer_pk=row.employer_id,
+            kind=row.kind,
+            headline=row.headline,
+            bio=row.bio,
+            country=row.country,
+            timezone=row.timezone,
+            hourly_rate=money(row.hourly_rate, row.currency),
+            availability=row.availability,
+            hours_per_week=row.hours_per_week,
+        )
+
+    @strawberry.field
+    async def name(self, info: strawberry.Info) -> str:
+        account = await info.context.by_id(models.Account).load(self.account_pk)
+        return account.name
+
+    @strawberry.field(description="The organization that employs an internal worker.")
+    async def employer(self, info: strawberry.Info) -> Organization | None:
+        if self.employer_pk is None:
+            return None
+        row = await info.context.by_id(models.Organization).load(self.employer_pk)
+        return Organization.from_row(row) if row else None
+
+    @strawberry.field
+    async def skills(self, info: strawberry.Info) -> list[WorkerSkill]:
+        rows = await info.context.children(models.WorkerSkill, "worker_id").load(self.pk)
+        return [WorkerSkill.from_row(row) for row in rows]
+
+    @strawberry.field(description="Engagements of this worker the caller may see, newest last.")
+    async def engagements(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Engagement]:
+        page = await engagements.list_engagements(
+            info.context.actor, info.context.page(first, after), worker_id=self.pk
+        )
+        return connection(page, Engagement.from_row)
+
+
+@strawberry.type
+class Project(Node):
+    pk: strawberry.Private[int]
+    organization_pk: strawberry.Private[int]
+    name: str
+    description: str
+    audience: Audience
+    status: ProjectStatus
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: models.Project) -> Project:
+        return cls(
+            id=to_global_id("Project", row.id),
+            pk=row.id,
+            organization_pk=row.organization_id,
+            name=row.name,
+            description=row.description,
+            audience=row.audience,
+            status=row.status,
+            created_at=row.created_at,
+        )
+
+    @strawberry.field
+    async def organization(self, info: strawberry.Info) -> Organization:
+        row = await info.context.by_id(models.Organization).load(self.organization_pk)
+        return Organization.from_row(row)
+
+    @strawberry.field(description="The project's stages in every enabled staffing model.")
+    async def stages(self, info: strawberry.Info) -> list[ProjectStage]:
+        stages: list[Any] = []
+        for resolve in info.context.registry.stages:
+            stages.extend(await resolve(info.context, self.pk))
+        return stages
+
+
+@strawberry.interface(
+    description="A stage of a project in one staffing model (a batch, a contest, a job)."
+)
+class ProjectStage(Node):
+    title: str
+    model: str = strawberry.field(description="The staffing model (plugin) that runs this stage.")
+
+
+@strawberry.interface(description="The staffing model's own record behind an engagement.")
+class EngagementDetail(Node):
+    model: str
+
+
+@strawberry.type
+class Engagement(Node):
+    pk: strawberry.Private[int]
+    worker_pk: strawberry.Private[int]
+    organization_pk: strawberry.Private[int]
+    project_pk: strawberry.Private[int | None]
+    detail_type: strawberry.Private[str]
+    detail_pk: strawberry.Private[str]
+    model: str
+    status: EngagementStatus
+    title: str
+    pay: Money | None
+    created_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: models.Engagement) -> Engagement:
+        return cls(
+            id=to_global_id("Engagement", row.id),
+            pk=row.id,
+            worker_pk=row.worker_id,
+            organization_pk=row.organization_id,
+            project_pk=row.project_id,
+            detail_type=row.detail_type,
+            detail_pk=row.detail_id,
+            model=row.model,
+            status=row.status,
+            title=row.title,
+            pay=money(row.pay_amount, row.currency),
+            created_at=row.created_at,
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+        )
+
+    @strawberry.field
+    async def worker(self, info: strawberry.Info) -> Worker:
+        row = await info.context.by_id(models.WorkerProfile).load(self.worker_pk)
+        return Worker.from_row(row)
+
+    @strawberry.field
+    async def organization(self, info: strawberry.Info) -> Organization:
+        row = await info.context.by_id(models.Organization).load(self.organization_pk)
+        return Organization.from_row(row)
+
+    @strawberry.field
+    async def project(self, info: strawberry.Info) -> Project | None:
+        if self.project_pk is None:
+            return None
+        row = await info.context.by_id(models.Project).load(self.project_pk)
+        return Project.from_row(row) if row else None
+
+    @strawberry.field(
+        description="The model's record (an assignment, an entry, a contract), if its plugin is enabled."
+    )
+    async def detail(self, info: strawberry.Info) -> EngagementDetail | None:
+        resolve = info.context.registry.details.get(self.detail_type)
+        if resolve is None:
+            return None
+        return await resolve(info.context, int(self.detail_pk))
+
+
+@strawberry.type
+class LedgerEntry(Node):
+    pk: strawberry.Private[int]
+    kind: str
+    amount: Money
+    source: str
+    destination: str
+    model: str
+    memo: str
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: models.LedgerEntry) -> LedgerEntry:
+        return cls(
+            id=to_global_id("LedgerEntry", row.id),
+            pk=row.id,
+            kind=row.kind,
+            amount=Money.of(row.amount, row.currency),
+            source=row.source,
+            destination=row.destination,
+            model=row.model,
+            memo=row.memo,
+            created_at=row.created_at,
+        )
+
+
+@strawberry.type
+class Budget:
+    funded: Money
+    available: Money
+    held: Money
+    spent: Money
+
+    @classmethod
+    def from_budget(cls, b: ledger.Budget) -> Budget:
+        return cls(
+            funded=Money.of(b.funded, b.currency),
+            available=Money.of(b.available, b.currency),
+            held=Money.of(b.held, b.currency),
+            spent=Money.of(b.spent, b.currency),
+        )
+
+
+@strawberry.type
+class ApiToken(Node):
+    pk: strawberry.Private[int]
+    name: str
+    kind: TokenKind
+    prefix: str = strawberry.field(description="The token's first characters, to recognise it.")
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    revoked: bool
+
+    @classmethod
+    def from_row(cls, row: models.ApiToken) -> ApiToken:
+        return cls(
+            id=to_global_id("ApiToken", row.id),
+            pk=row.id,
+            name=row.name,
+            kind=row.kind,
+            prefix=row.prefix,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            last_used_at=row.last_used_at,
+            revoked=row.revoked_at is not None,
+        )
+
+
+@strawberry.type(description="The signed-in account.")
+class Account(Node):
+    pk: strawberry.Private[int]
+    email: str
+    name: str
+    role: Role
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: models.Account) -> Account:
+        return cls(
+            id=to_global_id("Account", row.id),
+            pk=row.id,
+            email=row.email,
+            name=row.name,
+            role=row.role,
+            created_at=row.created_at,
+        )
+
+    @strawberry.field
+    async def worker(self, info: strawberry.Info) -> Worker | None:
+        profile = await info.context.actor.worker()
+        return Worker.from_row(profile) if profile else None
+
+    @strawberry.field
+    async def organizations(self, info: strawberry.Info) -> list[Organization]:
+        return [
+            Organization.from_row(o)
+            for o in await organizations.my_organizations(info.context.actor)
+        ]
+
+    @strawberry.field
+    async def api_tokens(self, info: strawberry.Info) -> list[ApiToken]:
+        return [ApiToken.from_row(t) for t in await accounts.list_tokens(info.context.actor)]
+
+    @strawberry.field(description="What this account has been paid, per currency.")
+    async def earnings(self, info: strawberry.Info) -> list[Money]:
+        return [Money.of(e.total, e.currency) for e in await ledger.earnings(info.context.actor)]
+
+    @strawberry.field(description="Payments received, oldest first.")
+    async def payments(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[LedgerEntry]:
+        page = await ledger.my_payments(info.context.actor, info.context.page(first, after))
+        return connection(page, LedgerEntry.from_row)
+
+
+@strawberry.type(description="Whether a worker may take a piece of work, and why not.")
+class Eligibility:
+    eligible: bool
+    reasons: list[str]
+
+    @classmethod
+    def from_verdict(cls, verdict: Verdict) -> Eligibility:
+        return cls(eligible=verdict.eligible, reasons=verdict.reasons)
+
+
+@strawberry.type(description="A committed domain event.")
+class DomainEvent:
+    id: strawberry.ID
+    name: str
+    payload: JSON
+    created_at: datetime

@@ -1,0 +1,391 @@
+"""Test helpers for crowdgraph and its plugins: migrated databases, platforms, clients, factories.
+
+Use them from a ``conftest.py``::
+
+    pytest_plugins = ["crowdgraph.testing"]
+
+which provides the fixtures ``database_url`` (a clean, migrated database per test, on SQLite and,
+when ``CROWDGRAPH_TEST_POSTGRES_URL`` is set, PostgreSQL too), ``clock``, ``make_platform``,
+``platform``, ``make_client`` and ``factory``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from crowdgraph.app import create_app
+from crowdgraph.config import DatabaseSettings, PluginsSettings, Settings
+from crowdgraph.core import accounts, ledger, organizations, projects
+from crowdgraph.core.actor import Actor
+from crowdgraph.core.models import (
+    Account,
+    Audience,
+    Organization,
+    Project,
+    Role,
+    TokenKind,
+    WorkerKind,
+    WorkerProfile,
+)
+from crowdgraph.core.runtime import SettableClock
+from crowdgraph.db import migrate, tortoise_config
+from crowdgraph.manifest import Manifest
+from crowdgraph.platform import Platform
+from crowdgraph.plugins import BUILTINS, available_plugins
+
+POSTGRES_ENV = "CROWDGRAPH_TEST_POSTGRES_URL"
+PASSWORD = "correct-horse-battery"
+_counter = itertools.count(1)
+
+
+def engines() -> list[str]:
+    return ["sqlite", "postgres"] if os.environ.get(POSTGRES_ENV) else ["sqlite"]
+
+
+def _all_manifests(extra: dict[str, Any]) -> list[Manifest]:
+    """Manifests of every installed and extra plugin, so one migrated database serves any subset."""
+    from crowdgraph.plugins import _manifest, new_manager
+
+    found = []
+    loaders = {name: load for name, (_, load) in available_plugins().items()}
+    loaders.update({name: (lambda obj=obj: obj) for name, obj in extra.items()})
+    for name, load in loaders.items():
+        pm = new_manager()
+        module = load()
+        pm.register(module, name=name)
+        found.append(_manifest(pm, name, module))
+    return found
+
+
+class TestDatabases:
+    """One migrated template database per engine and session; each test gets a clean copy."""
+
+    def __init__(self, workdir: Path, extra_plugins: dict[str, Any]) -> None:
+        self.workdir = workdir
+        self.extra_plugins = extra_plugins
+        self.templates: dict[str, str] = {}
+        self.created: list[str] = []
+
+    def _config(self, url: str) -> dict[str, Any]:
+        return tortoise_config(DatabaseSettings(url=url), _all_manifests(self.extra_plugins))
+
+    def template(self, engine: str) -> str:
+        if engine not in self.templates:
+            if engine == "sqlite":
+                url = f"sqlite://{self.workdir / 'template.sqlite3'}"
+            else:
+                url = self._create_postgres(f"cg_test_{os.getpid()}_{uuid.uuid4().hex[:6]}")
+            asyncio.run(migrate(self._config(url)))
+            self.templates[engine] = url
+        return self.templates[engine]
+
+    def _create_postgres(self, name: str) -> str:
+        import asyncpg
+
+        base = os.environ[POSTGRES_ENV]
+
+        async def create() -> None:
+            conn = await asyncpg.connect(base)
+            try:
+                await conn.execute(f'CREATE DATABASE "{name}"')
+            finally:
+                await conn.close()
+
+        asyncio.run(create())
+        self.created.append(name)
+        parts = urlsplit(base)
+        return urlunsplit(parts._replace(path=f"/{name}"))
+
+    def fresh(self, engine: str) -> str:
+        """A clean database: a copy of the SQLite template, or the PostgreSQL template emptied."""
+        template = self.template(engine)
+        if engine == "sqlite":
+            path = self.workdir / f"test_{next(_counter)}.sqlite3"
+            shutil.copyfile(template.split("://", 1)[1], path)
+            return f"sqlite://{path}"
+        return template
+
+    def drop_all(self) -> None:
+        if not self.created:
+            return
+        import asyncpg
+
+        async def drop() -> None:
+            conn = await asyncpg.connect(os.environ[POSTGRES_ENV])
+            try:
+                for name in self.created:
+                    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            finally:
+                await conn.close()
+
+        asyncio.run(drop())
+
+
+async def truncate_postgres(platform: Platform) -> None:
+    """Empty every table but the migration history (a PostgreSQL test starts clean)."""
+    db = platform.tortoise.db()
+    _, rows = await db.execute_query(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'tortoise_migrations'"
+    )
+    names = ", ".join(f'"{row["tablename"]}"' for row in rows)
+    if names:
+        await db.execute_script(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+
+def extra_plugins_option(config: pytest.Config) -> dict[str, Any]:
+    """Plugins defined inside a test suite: ``crowdgraph_extra_plugins`` in its conftest module."""
+    found: dict[str, Any] = {}
+    for conftest in config.pluginmanager.get_plugins():
+        found.update(getattr(conftest, "crowdgraph_extra_plugins", {}) or {})
+    return found
+
+
+@pytest.fixture(scope="session")
+def crowdgraph_databases(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[TestDatabases]:
+    databases = TestDatabases(
+        tmp_path_factory.mktemp("crowdgraph"), extra_plugins_option(request.config)
+    )
+    yield databases
+    databases.drop_all()
+
+
+@pytest.fixture(params=engines())
+def database_url(request: pytest.FixtureRequest, crowdgraph_databases: TestDatabases) -> str:
+    """A clean, migrated database for one test, once per engine under test."""
+    return crowdgraph_databases.fresh(request.param)
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock()
+
+
+PlatformFactory = Callable[..., Any]
+
+
+@pytest_asyncio.fixture
+async def make_platform(
+    database_url: str, clock: SettableClock, request: pytest.FixtureRequest
+) -> AsyncIterator[PlatformFactory]:
+    """``await make_platform(plugins=[...], **settings)``: an open, activated platform on the test database.
+
+    ``plugins`` defaults to every built-in plugin; plugins from ``crowdgraph_extra_plugins`` may be
+    named too. The platform delivers events only when the test calls ``platform.deliver_events()``.
+    """
+    opened: list[Platform] = []
+    extra = extra_plugins_option(request.config)
+
+    async def make(
+        plugins: list[str] | None = None, env: str = "development", **sections: Any
+    ) -> Platform:
+        enabled = list(BUILTINS) if plugins is None else plugins
+        settings = Settings(
+            env=env,  # type: ignore[arg-type]
+            database=DatabaseSettings(url=database_url),
+            plugins=PluginsSettings(enabled=enabled, **sections.pop("plugin_settings", {})),
+            **sections,
+        )
+        platform = Platform(
+            settings, extra_plugins={k: v for k, v in extra.items() if k in enabled}, clock=clock
+        )
+        platform.make_current()
+        await platform.open()
+        opened.append(platform)
+        if database_url.startswith("postgres") and len(opened) == 1:
+            await truncate_postgres(platform)
+        return platform
+
+    yield make
+    for platform in reversed(opened):
+        await platform.close()
+
+
+@pytest_asyncio.fixture
+async def platform(make_platform: PlatformFactory) -> Platform:
+    """A platform with every built-in plugin enabled."""
+    return await make_platform()
+
+
+@dataclass
+class GraphQLResponse:
+    status: int
+    body: dict[str, Any]
+
+    @property
+    def data(self) -> dict[str, Any]:
+        assert not self.body.get("errors"), self.body.get("errors")
+        return self.body["data"]
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return self.body.get("errors") or []
+
+    @property
+    def codes(self) -> list[str]:
+        return [e.get("extensions", {}).get("code", "") for e in self.errors]
+
+
+@dataclass
+class Client:
+    """Sends GraphQL to the app in-process, as one caller (or anonymously)."""
+
+    http: httpx.AsyncClient
+    token: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def as_(self, token: str | None) -> Client:
+        return Client(self.http, token)
+
+    async def query(
+        self, query: str, variables: dict[str, Any] | None = None, **kw: Any
+    ) -> GraphQLResponse:
+        headers = {"authorization": f"Bearer {self.token}"} if self.token else {}
+        headers.update(self.headers)
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers, **kw
+        )
+        return GraphQLResponse(response.status_code, response.json())
+
+    async def mutate(self, name: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """Run a mutation that must succeed; returns its payload (asserting no userErrors)."""
+        payload = (await self.query(query, variables)).data[name]
+        assert payload["userErrors"] == [], payload["userErrors"]
+        return payload
+
+
+@pytest_asyncio.fixture
+async def make_client(platform: Platform) -> AsyncIterator[Callable[..., Client]]:
+    """``make_client(token=None, platform=None)``: a GraphQL client on an app over the platform."""
+    opened: list[httpx.AsyncClient] = []
+    apps: dict[int, Any] = {}
+
+    def make(token: str | None = None, on: Platform | None = None) -> Client:
+        target = on or platform
+        if id(target) not in apps:
+            apps[id(target)] = create_app(platform=target)
+        http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=apps[id(target)]), base_url="http://test"
+        )
+        opened.append(http)
+        return Client(http, token)
+
+    yield make
+    for http in opened:
+        await http.aclose()
+
+
+@dataclass
+class Person:
+    """A test account with its actor and a token for GraphQL."""
+
+    account: Account
+    actor: Actor
+    token: str
+    worker: WorkerProfile | None = None
+
+
+class Factory:
+    """Creates realistic rows through the services (so the same rules apply as in production)."""
+
+    def __init__(self) -> None:
+        self.n = itertools.count(1)
+
+    async def person(
+        self,
+        role: Role,
+        *,
+        kind: WorkerKind | None = None,
+        employer: Organization | None = None,
+        name: str | None = None,
+    ) -> Person:
+        i = next(self.n)
+        account = await accounts.create_account(
+            f"{role.value}{i}@example.org",
+            name or f"{role.value.title()} {i}",
+            PASSWORD,
+            role,
+            worker_kind=kind,
+            employer_id=employer.id if employer else None,
+        )
+        from datetime import timedelta
+
+        token, _ = await accounts.issue_token(account, TokenKind.API, "test", timedelta(days=1))
+        worker = await WorkerProfile.get_or_none(account_id=account.id)
+        return Person(account, await Actor.for_account(account), token, worker)
+
+    async def admin(self) -> Person:
+        return await self.person(Role.ADMIN)
+
+    async def client(self) -> Person:
+        return await self.person(Role.CLIENT)
+
+    async def worker(self, *, employer: Organization | None = None, country: str = "DE") -> Person:
+        kind = WorkerKind.INTERNAL if employer else WorkerKind.EXTERNAL
+        person = await self.person(Role.WORKER, kind=kind, employer=employer)
+        assert person.worker is not None
+        person.worker.country = country
+        await person.worker.save(update_fields=["country"])
+        return person
+
+    async def organization(
+        self, owner: Person | None = None, funds: int = 0
+    ) -> tuple[Organization, Person]:
+        owner = owner or await self.client()
+        i = next(self.n)
+        org = await organizations.create_organization(owner.actor, f"Org {i}", f"org-{i}")
+        if funds:
+            await ledger.fund(owner.actor, org.id, funds, f"factory-{i}")
+        return org, owner
+
+    async def project(
+        self, owner: Person, org: Organization, audience: Audience = Audience.BOTH
+    ) -> Project:
+        return await projects.create_project(
+            owner.actor, org.id, f"Project {next(self.n)}", "", audience
+        )
+
+
+@pytest.fixture
+def factory() -> Factory:
+    return Factory()
+
+
+class StatementCounter(logging.Handler):
+    """Counts SQL statements sent through Tortoise (its ``tortoise.db_client`` logger)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.statements: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.split(None, 1)[0].upper() in {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH"}:
+            self.statements.append(message)
+
+
+@pytest.fixture
+def count_statements() -> Iterator[StatementCounter]:
+    logger = logging.getLogger("tortoise.db_client")
+    counter = StatementCounter()
+    previous = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(counter)
+    yield counter
+    logger.removeHandler(counter)
+    logger.setLevel(previous)
