@@ -4,9 +4,11 @@ Use them from a ``conftest.py``::
 
     pytest_plugins = ["crowdgraph.testing"]
 
-which provides the fixtures ``database_url`` (a clean, migrated database per test, on SQLite and,
-when ``CROWDGRAPH_TEST_POSTGRES_URL`` is set, PostgreSQL too), ``clock``, ``make_platform``,
-``platform``, ``make_client`` and ``factory``.
+which provides the fixtures ``database_engine`` (every test runs on SQLite and, when
+``CROWDGRAPH_TEST_POSTGRES_URL`` is set, on PostgreSQL too), ``clock`` (a settable clock),
+``make_platform`` and ``platform`` (an open platform on a clean, migrated database), ``make_client``
+(GraphQL clients acting as a given token), ``factory`` (people, organizations, projects) and
+``count_statements`` (SQL statements sent).
 """
 
 from __future__ import annotations
@@ -42,10 +44,9 @@ from crowdgraph.core.models import (
     WorkerProfile,
 )
 from crowdgraph.core.runtime import SettableClock
-from crowdgraph.db import migrate, tortoise_config
-from crowdgraph.manifest import Manifest
+from crowdgraph.db import migrate
 from crowdgraph.platform import Platform
-from crowdgraph.plugins import BUILTINS, available_plugins
+from crowdgraph.plugins import BUILTINS
 
 POSTGRES_ENV = "CROWDGRAPH_TEST_POSTGRES_URL"
 PASSWORD = "correct-horse-battery"
@@ -56,63 +57,58 @@ def engines() -> list[str]:
     return ["sqlite", "postgres"] if os.environ.get(POSTGRES_ENV) else ["sqlite"]
 
 
-def _all_manifests(extra: dict[str, Any]) -> list[Manifest]:
-    """Manifests of every installed and extra plugin, so one migrated database serves any subset."""
-    from crowdgraph.plugins import _manifest, new_manager
-
-    found = []
-    loaders = {name: load for name, (_, load) in available_plugins().items()}
-    loaders.update({name: (lambda obj=obj: obj) for name, obj in extra.items()})
-    for name, load in loaders.items():
-        pm = new_manager()
-        module = load()
-        pm.register(module, name=name)
-        found.append(_manifest(pm, name, module))
-    return found
+def settings_for(
+    url: str, plugins: list[str], env: str = "development", **sections: Any
+) -> Settings:
+    return Settings(
+        env=env,  # type: ignore[arg-type]
+        database=DatabaseSettings(url=url),
+        plugins=PluginsSettings(enabled=plugins, **sections.pop("plugin_settings", {})),
+        **sections,
+    )
 
 
 class TestDatabases:
-    """One migrated template database per engine and session; each test gets a clean copy."""
+    """Migrated template databases, one per engine and set of plugins; each test gets a clean one.
+
+    A SQLite test gets a copy of the template file; a PostgreSQL test gets the template database
+    emptied (every table truncated).
+    """
 
     def __init__(self, workdir: Path, extra_plugins: dict[str, Any]) -> None:
         self.workdir = workdir
         self.extra_plugins = extra_plugins
-        self.templates: dict[str, str] = {}
+        self.templates: dict[tuple[str, tuple[str, ...]], str] = {}
         self.created: list[str] = []
 
-    def _config(self, url: str) -> dict[str, Any]:
-        return tortoise_config(DatabaseSettings(url=url), _all_manifests(self.extra_plugins))
-
-    def template(self, engine: str) -> str:
-        if engine not in self.templates:
+    async def template(self, engine: str, plugins: tuple[str, ...]) -> str:
+        key = (engine, plugins)
+        if key not in self.templates:
             if engine == "sqlite":
-                url = f"sqlite://{self.workdir / 'template.sqlite3'}"
+                url = f"sqlite://{self.workdir / f'template_{len(self.templates)}.sqlite3'}"
             else:
-                url = self._create_postgres(f"cg_test_{os.getpid()}_{uuid.uuid4().hex[:6]}")
-            asyncio.run(migrate(self._config(url)))
-            self.templates[engine] = url
-        return self.templates[engine]
+                url = await self._create_postgres(f"cg_test_{os.getpid()}_{uuid.uuid4().hex[:8]}")
+            extra = {k: v for k, v in self.extra_plugins.items() if k in plugins}
+            platform = Platform(settings_for(url, list(plugins)), extra_plugins=extra)
+            await migrate(platform.db_config)
+            self.templates[key] = url
+        return self.templates[key]
 
-    def _create_postgres(self, name: str) -> str:
+    async def _create_postgres(self, name: str) -> str:
         import asyncpg
 
         base = os.environ[POSTGRES_ENV]
-
-        async def create() -> None:
-            conn = await asyncpg.connect(base)
-            try:
-                await conn.execute(f'CREATE DATABASE "{name}"')
-            finally:
-                await conn.close()
-
-        asyncio.run(create())
+        conn = await asyncpg.connect(base)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
         self.created.append(name)
-        parts = urlsplit(base)
-        return urlunsplit(parts._replace(path=f"/{name}"))
+        return urlunsplit(urlsplit(base)._replace(path=f"/{name}"))
 
-    def fresh(self, engine: str) -> str:
-        """A clean database: a copy of the SQLite template, or the PostgreSQL template emptied."""
-        template = self.template(engine)
+    async def fresh(self, engine: str, plugins: tuple[str, ...]) -> str:
+        """A clean database for one test (PostgreSQL ones are emptied when the platform opens)."""
+        template = await self.template(engine, plugins)
         if engine == "sqlite":
             path = self.workdir / f"test_{next(_counter)}.sqlite3"
             shutil.copyfile(template.split("://", 1)[1], path)
@@ -166,9 +162,9 @@ def crowdgraph_databases(
 
 
 @pytest.fixture(params=engines())
-def database_url(request: pytest.FixtureRequest, crowdgraph_databases: TestDatabases) -> str:
-    """A clean, migrated database for one test, once per engine under test."""
-    return crowdgraph_databases.fresh(request.param)
+def database_engine(request: pytest.FixtureRequest) -> str:
+    """``sqlite``, and ``postgres`` too when CROWDGRAPH_TEST_POSTGRES_URL is set."""
+    return str(request.param)
 
 
 @pytest.fixture
@@ -181,33 +177,38 @@ PlatformFactory = Callable[..., Any]
 
 @pytest_asyncio.fixture
 async def make_platform(
-    database_url: str, clock: SettableClock, request: pytest.FixtureRequest
+    database_engine: str,
+    crowdgraph_databases: TestDatabases,
+    clock: SettableClock,
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[PlatformFactory]:
-    """``await make_platform(plugins=[...], **settings)``: an open, activated platform on the test database.
+    """``await make_platform(plugins=[...], env=..., graphql=GraphQLSettings(...), ...)``.
 
-    ``plugins`` defaults to every built-in plugin; plugins from ``crowdgraph_extra_plugins`` may be
-    named too. The platform delivers events only when the test calls ``platform.deliver_events()``.
+    An open platform, current for the rest of the test, on a clean migrated database with exactly
+    the tables of core + ``plugins`` (default: every built-in plugin; plugins listed in a
+    conftest's ``crowdgraph_extra_plugins`` may be named too). Platforms with the same plugins in
+    one test share their database, like processes of one deployment. Events are delivered only
+    when the test calls ``platform.deliver_events()``.
     """
     opened: list[Platform] = []
+    urls: dict[tuple[str, ...], str] = {}
     extra = extra_plugins_option(request.config)
 
-    async def make(
-        plugins: list[str] | None = None, env: str = "development", **sections: Any
-    ) -> Platform:
-        enabled = list(BUILTINS) if plugins is None else plugins
-        settings = Settings(
-            env=env,  # type: ignore[arg-type]
-            database=DatabaseSettings(url=database_url),
-            plugins=PluginsSettings(enabled=enabled, **sections.pop("plugin_settings", {})),
-            **sections,
-        )
+    async def make(plugins: list[str] | None = None, **options: Any) -> Platform:
+        enabled = list(BUILTINS) if plugins is None else list(plugins)
+        key = tuple(enabled)
+        first = key not in urls
+        if first:
+            urls[key] = await crowdgraph_databases.fresh(database_engine, key)
         platform = Platform(
-            settings, extra_plugins={k: v for k, v in extra.items() if k in enabled}, clock=clock
+            settings_for(urls[key], enabled, **options),
+            extra_plugins={k: v for k, v in extra.items() if k in enabled},
+            clock=clock,
         )
         platform.make_current()
         await platform.open()
         opened.append(platform)
-        if database_url.startswith("postgres") and len(opened) == 1:
+        if first and database_engine == "postgres":
             await truncate_postgres(platform)
         return platform
 

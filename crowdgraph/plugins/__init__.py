@@ -18,7 +18,11 @@ from crowdgraph.config import ConfigError, Settings, describe_validation_error
 from crowdgraph.manifest import Manifest
 
 ENTRY_POINT_GROUP = "crowdgraph.plugins"
-BUILTINS: dict[str, str] = {}
+BUILTINS = {
+    "microtask": "crowdgraph.plugins.microtask",
+    "contest": "crowdgraph.plugins.contest",
+    "marketplace": "crowdgraph.plugins.marketplace",
+}
 
 
 class PluginError(ConfigError):
