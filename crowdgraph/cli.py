@@ -241,12 +241,29 @@ def demo(state: State, then_serve: bool, force: bool) -> None:
         serve_settings(settings, None, None, None)
 
 
+def current_platform() -> Platform:
+    """The configured platform of the running command (honours --config); plugin commands use it."""
+    state = click.get_current_context().find_object(State)
+    assert state is not None
+    return state.platform()
+
+
+def config_from_argv(argv: list[str]) -> str | None:
+    for index, arg in enumerate(argv):
+        if arg in ("--config", "-c") and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith("--config="):
+            return arg.split("=", 1)[1]
+    return None
+
+
 def main() -> None:
     from crowdgraph.plugins import load_plugins
 
     try:
-        pm, _ = load_plugins(load_settings(os.environ.get("CROWDGRAPH_CONFIG")))
-        pm.hook.register_commands(cli=cli, platform_factory=lambda: Platform(load_settings()))
+        pm, _ = load_plugins(load_settings(config_from_argv(sys.argv[1:])))
     except ConfigError:
-        pass  # the command itself reports bad configuration
+        pass  # the command itself reports bad configuration, naming the problem
+    else:
+        pm.hook.register_commands(cli=cli, platform_factory=current_platform)
     cli()

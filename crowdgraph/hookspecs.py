@@ -27,6 +27,11 @@ def register_manifest() -> Manifest:
 
 
 @hookspec
+def register_hookspecs(pm: pluggy.PluginManager) -> None:
+    """Add hookspecs of the plugin's own (e.g. microtask's aggregators) for other plugins to implement."""
+
+
+@hookspec
 def register_schema(platform: Platform) -> SchemaPart:
     """The plugin's part of the GraphQL schema: root fields, mutations, subscriptions and types."""
 

@@ -92,6 +92,9 @@ def load_plugins(
             raise PluginError(f"plugin {name}: cannot be imported: {exc}") from exc
         pm.register(module, name=name)
         manifest = _manifest(pm, name, module)
+        for impl in pm.hook.register_hookspecs.get_hookimpls():
+            if impl.plugin is module:
+                impl.function(pm=pm)
         plugin_settings = _settings(settings, name, manifest)
         loaded.append(LoadedPlugin(name, module, source, manifest, plugin_settings))
     pm.check_pending()

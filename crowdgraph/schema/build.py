@@ -7,6 +7,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import strawberry
+from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -16,8 +17,10 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from crowdgraph.config import Settings
+from crowdgraph.core.errors import DomainError
 from crowdgraph.plugins import PluginError
 from crowdgraph.schema.errors import error_extension_factory
 from crowdgraph.schema.mutations import CoreMutation
@@ -34,8 +37,22 @@ CORE = "core"
 
 @dataclass
 class BuiltSchema:
-    schema: strawberry.Schema
+    schema: Schema
     registry: Registry
+
+
+class Schema(strawberry.Schema):
+    """Logs only unexpected errors: a refused or invalid request is the caller's, not the server's."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        unexpected = [
+            e
+            for e in errors
+            if e.original_error is not None and not isinstance(e.original_error, DomainError)
+        ]
+        super().process_errors(unexpected, execution_context)
 
 
 def core_part() -> SchemaPart:
@@ -121,7 +138,7 @@ def build_schema(platform: Platform) -> BuiltSchema:
     assert query is not None  # the core always has queries
     types = [t for _, part in parts for t in part.types]
     try:
-        schema = strawberry.Schema(
+        schema = Schema(
             query=query,
             mutation=_merge("mutation", parts),
             subscription=_merge("subscription", parts),
