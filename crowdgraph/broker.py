@@ -1,14 +1,26 @@
-"""In-process fan-out of committed events to live subscribers (GraphQL subscriptions)."""
+"""Fan-out of committed events to live subscribers (GraphQL subscriptions).
+
+``Broker`` serves one process (SQLite). ``PostgresBroker`` reaches subscribers connected to any server
+process sharing the database: the process that delivers an event announces it with PostgreSQL's
+NOTIFY, and every process (itself included) LISTENs, loads the event and hands it to its subscribers.
+LISTEN/NOTIFY needs nothing beside the database the deployment already runs.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import contextvars
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from crowdgraph.core.events import Event
 
 QUEUE_SIZE = 1000
+CHANNEL = "crowdgraph_events"
+NOTIFY_LIMIT = 7000  # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more
+log = logging.getLogger("crowdgraph.broker")
 
 
 class Broker:
@@ -20,9 +32,15 @@ class Broker:
         return len(self._queues)
 
     def publish(self, event: Event) -> None:
+        """Hand an event to this process's subscribers (a full queue drops it for that one)."""
         for queue in self._queues:
             with contextlib.suppress(asyncio.QueueFull):
                 queue.put_nowait(event)
+
+    async def announce(self, events: list[Event]) -> None:
+        """Make delivered events reach every subscriber of the deployment."""
+        for event in events:
+            self.publish(event)
 
     async def listen(self) -> AsyncIterator[Event]:
         queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_SIZE)
@@ -32,3 +50,68 @@ class Broker:
                 yield await queue.get()
         finally:
             self._queues.discard(queue)
+
+    async def start(self) -> None:
+        """Begin receiving announcements from other processes (nothing to do in one process)."""
+
+    async def stop(self) -> None:
+        """Stop receiving announcements."""
+
+
+EventLoader = Callable[[list[int]], Awaitable[list[Event]]]
+
+
+class PostgresBroker(Broker):
+    def __init__(self, dsn: str, load: EventLoader) -> None:
+        super().__init__()
+        self.dsn = dsn
+        self.load = load
+        self._connection: Any = None
+        self._context: contextvars.Context | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        import asyncpg
+
+        # Loading announced events needs the platform's database: keep the context start ran in.
+        self._context = contextvars.copy_context()
+        self._connection = await asyncpg.connect(self.dsn)
+        await self._connection.add_listener(CHANNEL, self._heard)
+
+    async def stop(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
+        for task in list(self._tasks):
+            task.cancel()
+
+    async def announce(self, events: list[Event]) -> None:
+        if self._connection is None:
+            await super().announce(events)
+            return
+        chunk: list[str] = []
+        for event in events:
+            chunk.append(str(event.id))
+            if sum(len(c) + 1 for c in chunk) > NOTIFY_LIMIT:
+                await self._notify(chunk)
+                chunk = []
+        if chunk:
+            await self._notify(chunk)
+
+    async def _notify(self, ids: list[str]) -> None:
+        await self._connection.execute("SELECT pg_notify($1, $2)", CHANNEL, ",".join(ids))
+
+    def _heard(self, connection: Any, pid: int, channel: str, payload: str) -> None:
+        if not self.subscribers:
+            return
+        ids = [int(part) for part in payload.split(",") if part]
+        task = asyncio.get_running_loop().create_task(self._publish(ids), context=self._context)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _publish(self, ids: list[int]) -> None:
+        try:
+            for event in await self.load(ids):
+                self.publish(event)
+        except Exception:
+            log.exception("could not load announced events %s", ids)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, cast
 
 import pluggy
@@ -16,13 +16,15 @@ from pydantic import BaseModel
 from tortoise.context import TortoiseContext
 from tortoise.context import _current_context as _current_tortoise_context
 
-from crowdgraph.broker import Broker
+from crowdgraph.broker import Broker, PostgresBroker
 from crowdgraph.config import Settings
 from crowdgraph.core import runtime
 from crowdgraph.core.eligibility import CORE_KINDS, RequirementKind
-from crowdgraph.core.events import Event, deliver_pending
+from crowdgraph.core.events import Event, deliver_pending, load_events
+from crowdgraph.core.locks import exclusive
 from crowdgraph.core.runtime import Clock, Runtime
-from crowdgraph.db import tortoise_config
+from crowdgraph.core.transaction import atomic
+from crowdgraph.db import engine, tortoise_config
 from crowdgraph.plugins import LoadedPlugin, PluginError, load_plugins
 
 log = logging.getLogger("crowdgraph")
@@ -46,10 +48,16 @@ class Platform:
             requirement_kinds=self._requirement_kinds(),
             on_commit=self._wake_dispatcher,
         )
-        self.broker = Broker()
+        self.broker = self._broker()
         self.tortoise = TortoiseContext()
         self._wake = asyncio.Event()
         self._dispatcher: asyncio.Task[None] | None = None
+        self._jobs: list[asyncio.Task[None]] = []
+
+    def _broker(self) -> Broker:
+        if engine(self.settings.database.url) == "postgres":
+            return PostgresBroker(self.settings.database.url, load_events)
+        return Broker()
 
     @property
     def plugin_names(self) -> list[str]:
@@ -123,12 +131,50 @@ class Platform:
                 log.exception("plugin %s failed in %s", impl.plugin_name, name)
 
     async def handle_event(self, event: Event) -> None:
-        await self.call_async_hook("handle_event", platform=self, event=event)
-        self.broker.publish(event)
+        """Run every plugin's handle_event; each in a savepoint, so one failure undoes only its own writes."""
+        for impl in self.pm.hook.handle_event.get_hookimpls():
+            try:
+                handler = cast(Callable[..., Awaitable[None]], impl.function)
+                async with atomic():
+                    await handler(platform=self, event=event)
+            except Exception:
+                log.exception(
+                    "plugin %s failed to handle event %s (%s)",
+                    impl.plugin_name,
+                    event.id,
+                    event.name,
+                )
 
     async def deliver_events(self) -> int:
-        """Deliver every committed, undelivered event now (the dispatcher does this continuously)."""
-        return await deliver_pending(self.handle_event)
+        """Deliver every committed, undelivered event now (the dispatcher does this continuously).
+
+        Hooks run first, inside the delivery transaction; subscribers hear of an event after it
+        is marked delivered.
+        """
+        delivered = await deliver_pending(self.handle_event)
+        if delivered:
+            await self.broker.announce(delivered)
+        return len(delivered)
+
+    def every(self, seconds: float, name: str, job: Callable[[], Awaitable[object]]) -> None:
+        """Run ``job`` every ``seconds`` while the server runs (call it from a startup hook).
+
+        Each run is one transaction holding the lock ``name``: across all the processes of a
+        deployment one run at a time, so a deadline or a sweep fires once. Jobs must still be
+        idempotent (a run may repeat after a crash). Stopped at shutdown.
+        """
+
+        async def loop() -> None:
+            while True:
+                try:
+                    async with exclusive(name) as held:
+                        if held:
+                            await job()
+                except Exception:
+                    log.exception("background job %s failed; retrying in %ss", name, seconds)
+                await asyncio.sleep(seconds)
+
+        self._jobs.append(asyncio.create_task(loop(), name=f"crowdgraph-{name}"))
 
     def _wake_dispatcher(self) -> None:
         self._wake.set()
@@ -144,13 +190,21 @@ class Platform:
                 log.exception("event delivery failed; retrying")
 
     async def start_background(self) -> None:
+        await self.broker.start()
         self._dispatcher = asyncio.create_task(self._dispatch_forever(), name="crowdgraph-events")
         await self.call_async_hook("startup", platform=self)
 
     async def stop_background(self) -> None:
         await self.call_async_hook("shutdown", platform=self)
+        for job in self._jobs:
+            job.cancel()
+        for job in self._jobs:
+            with contextlib.suppress(asyncio.CancelledError):
+                await job
+        self._jobs.clear()
         if self._dispatcher is not None:
             self._dispatcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._dispatcher
             self._dispatcher = None
+        await self.broker.stop()

@@ -61,22 +61,40 @@ async def emit(
 Handler = Callable[[Event], Awaitable[None]]
 
 
-async def deliver_pending(handler: Handler, batch: int = 100) -> int:
-    """Hand undelivered events to ``handler`` in order and mark them delivered; returns how many.
+async def deliver_pending(handler: Handler, batch: int = 100) -> list[Event]:
+    """Hand undelivered events to ``handler`` in order, mark them delivered, and return them.
 
-    An event whose handler raises stays undelivered and is tried again on the next pass.
+    Each batch is locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and handled inside one
+    transaction, so several processes share the outbox without handing an event over twice, and
+    what a handler writes commits together with the mark. A handler that raises rolls its batch
+    back; the batch is tried again on the next pass.
     """
-    delivered = 0
+    delivered: list[Event] = []
     while True:
-        rows = await EventRow.filter(delivered_at=None).order_by("id").limit(batch)
-        if not rows:
-            return delivered
-        for row in rows:
-            await handler(Event.from_row(row))
-            async with atomic():
-                await EventRow.filter(id=row.id, delivered_at=None).update(
+        async with atomic():
+            rows = (
+                await EventRow.filter(delivered_at=None)
+                .order_by("id")
+                .limit(batch)
+                .select_for_update(skip_locked=True)
+            )
+            events = [Event.from_row(row) for row in rows]
+            for event in events:
+                await handler(event)
+            if rows:
+                await EventRow.filter(id__in=[row.id for row in rows]).update(
                     delivered_at=runtime.now()
                 )
-            delivered += 1
+        delivered.extend(events)
         if len(rows) < batch:
             return delivered
+
+
+async def pending_count() -> int:
+    """Events written but not yet delivered (the outbox depth)."""
+    return await EventRow.filter(delivered_at=None).count()
+
+
+async def load_events(ids: list[int]) -> list[Event]:
+    """Committed events by id, in order."""
+    return [Event.from_row(row) for row in await EventRow.filter(id__in=ids).order_by("id")]

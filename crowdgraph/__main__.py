@@ -1,0 +1,3 @@
+from crowdgraph.cli import main
+
+main()
