@@ -19,6 +19,7 @@ from crowdgraph.config import Settings, load_settings
 from crowdgraph.core.accounts import authenticate
 from crowdgraph.core.actor import Actor
 from crowdgraph.core.errors import NotAuthenticated
+from crowdgraph.observability import RequestIds, configure_logging, metrics_endpoint
 from crowdgraph.platform import Platform
 from crowdgraph.schema.build import BuiltSchema, build_schema
 from crowdgraph.schema.context import Context
@@ -160,6 +161,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
+            Route("/metrics", metrics_endpoint),
         ],
         lifespan=lifespan,
     )
@@ -167,9 +169,11 @@ def create_app(
     app.state.schema = built.schema
     app.add_middleware(LimitBody, max_bytes=platform.settings.server.max_body_bytes)
     app.add_middleware(ActivatePlatform, platform=platform)
+    app.add_middleware(RequestIds)
     return app
 
 
 def app_from_environment() -> Starlette:
     """The factory ``crowdgraph serve`` hands to uvicorn (each worker process builds its own app)."""
+    configure_logging()
     return create_app(load_settings())

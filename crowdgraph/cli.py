@@ -7,6 +7,7 @@ import getpass
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -111,13 +112,18 @@ def serve_settings(
             if Path(settings.source).exists()
             else settings.source
         )
+    processes = workers or settings.server.workers
+    if processes > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        # Worker processes write their metrics here so that /metrics reports the whole server.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="crowdgraph-metrics-")
     uvicorn.run(
         "crowdgraph.app:app_from_environment",
         factory=True,
         host=host,
         port=port,
-        workers=workers or settings.server.workers,
-        log_level="info",
+        workers=processes,
+        log_config=None,  # the app configures JSON logs in every worker process
+        access_log=False,
         timeout_graceful_shutdown=30,
     )
 

@@ -212,6 +212,7 @@ async def make_platform(
             await truncate_postgres(platform)
         return platform
 
+    make.opened = opened  # type: ignore[attr-defined]
     yield make
     for platform in reversed(opened):
         await platform.close()
@@ -254,12 +255,13 @@ class Client:
         return Client(self.http, token)
 
     async def query(
-        self, query: str, variables: dict[str, Any] | None = None, **kw: Any
+        self, query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None
     ) -> GraphQLResponse:
-        headers = {"authorization": f"Bearer {self.token}"} if self.token else {}
-        headers.update(self.headers)
+        sent = {"authorization": f"Bearer {self.token}"} if self.token else {}
+        sent.update(self.headers)
+        sent.update(headers or {})
         response = await self.http.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers, **kw
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=sent
         )
         return GraphQLResponse(response.status_code, response.json())
 
@@ -271,13 +273,19 @@ class Client:
 
 
 @pytest_asyncio.fixture
-async def make_client(platform: Platform) -> AsyncIterator[Callable[..., Client]]:
-    """``make_client(token=None, platform=None)``: a GraphQL client on an app over the platform."""
+async def make_client(make_platform: PlatformFactory) -> AsyncIterator[Callable[..., Client]]:
+    """``make_client(token=None, on=None)``: a GraphQL client on an app over a platform.
+
+    ``on`` defaults to the platform the test made last (with ``make_platform`` or ``platform``).
+    """
     opened: list[httpx.AsyncClient] = []
     apps: dict[int, Any] = {}
 
     def make(token: str | None = None, on: Platform | None = None) -> Client:
-        target = on or platform
+        made = make_platform.opened  # type: ignore[attr-defined]
+        if on is None and not made:
+            raise AssertionError("make a platform first: request `platform` or call make_platform()")
+        target = on or made[-1]
         if id(target) not in apps:
             apps[id(target)] = create_app(platform=target)
         http = httpx.AsyncClient(

@@ -8,6 +8,7 @@ from crowdgraph.core import runtime
 from crowdgraph.core.accounts import create_account
 from crowdgraph.core.actor import Actor
 from crowdgraph.core.errors import Forbidden, InvalidInput, NotFound
+from crowdgraph.core.events import emit
 from crowdgraph.core.models import (
     Account,
     MemberRole,
@@ -41,6 +42,11 @@ async def create_organization(
             )
             await Membership.create(
                 organization=org, account=account, role=MemberRole.OWNER, created_at=runtime.now()
+            )
+            await emit(
+                "core.organization.created",
+                {"organization_id": org.id, "name": org.name, "slug": org.slug},
+                organization_id=org.id,
             )
     except IntegrityError as exc:
         raise InvalidInput.one("slug", "TAKEN", f"slug {slug} is already taken") from exc

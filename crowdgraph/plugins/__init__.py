@@ -90,14 +90,20 @@ def load_plugins(
             module = load()
         except ImportError as exc:
             raise PluginError(f"plugin {name}: cannot be imported: {exc}") from exc
-        pm.register(module, name=name)
+        try:
+            pm.register(module, name=name)
+        except pluggy.PluginValidationError as exc:
+            raise PluginError(f"plugin {name}: {exc}") from exc
         manifest = _manifest(pm, name, module)
         for impl in pm.hook.register_hookspecs.get_hookimpls():
             if impl.plugin is module:
                 impl.function(pm=pm)
         plugin_settings = _settings(settings, name, manifest)
         loaded.append(LoadedPlugin(name, module, source, manifest, plugin_settings))
-    pm.check_pending()
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"plugin {pm.get_name(exc.plugin)}: {exc}") from exc
     names = {p.name for p in loaded}
     for plugin in loaded:
         missing = [r for r in plugin.manifest.requires if r not in names]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from strawberry.types import ExecutionContext
 
 from crowdgraph.config import Settings
 from crowdgraph.core.errors import DomainError
+from crowdgraph.observability import Metrics
 from crowdgraph.plugins import PluginError
 from crowdgraph.schema.errors import error_extension_factory
 from crowdgraph.schema.mutations import CoreMutation
@@ -75,8 +77,7 @@ def plugin_parts(platform: Platform) -> list[tuple[str, SchemaPart]]:
                     f"plugin {impl.plugin_name}: register_schema must return a SchemaPart"
                 )
             parts.append((impl.plugin_name, part))
-    # pluggy calls the last registered first; keep the order plugins were enabled in.
-    return [parts[0], *reversed(parts[1:])]
+    return parts  # get_hookimpls() lists plugins in the order they were enabled
 
 
 def _merge(kind: str, parts: list[tuple[str, SchemaPart]]) -> type | None:
@@ -125,6 +126,7 @@ def extensions(settings: Settings) -> list[Any]:
         partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),
         partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
         error_extension_factory(mask_unexpected=settings.production),
+        Metrics,
     ]
     if settings.production:
         found.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
@@ -136,12 +138,14 @@ def build_schema(platform: Platform) -> BuiltSchema:
     parts = plugin_parts(platform)
     query = _merge("query", parts)
     assert query is not None  # the core always has queries
+    mutation = _merge("mutation", parts)
+    subscription = _merge("subscription", parts)
     types = [t for _, part in parts for t in part.types]
     try:
         schema = Schema(
             query=query,
-            mutation=_merge("mutation", parts),
-            subscription=_merge("subscription", parts),
+            mutation=mutation,
+            subscription=subscription,
             types=types,
             extensions=extensions(platform.settings),
             config=StrawberryConfig(scalar_map=SCALARS),
@@ -156,6 +160,10 @@ def _owner_of_clash(message: str, parts: list[tuple[str, SchemaPart]]) -> str:
     """The plugin whose types the schema error names (the latest part wins, as it came last)."""
     for owner, part in reversed(parts):
         for cls in [*part.types, part.query, part.mutation, part.subscription]:
-            if cls is not None and cls.__name__ in message:
+            if cls is None:
+                continue
+            definition = getattr(cls, "__strawberry_definition__", None)
+            names = {cls.__name__, definition.name if definition else cls.__name__}
+            if any(re.search(rf"\b{re.escape(name)}\b", message) for name in names):
                 return owner
     return parts[-1][0]

@@ -1,7 +1,8 @@
 from crowdgraph.core.models import Role
 
 
-async def test_registered_worker_can_log_in_and_see_themselves(make_client):
+async def test_registered_worker_can_log_in_and_see_themselves(make_platform, make_client):
+    await make_platform(plugins=[])
     client = make_client()
     register = await client.mutate(
         "register",

@@ -1,0 +1,158 @@
+"""Operations: JSON logs carrying a request id, and Prometheus metrics at /metrics.
+
+With several server processes (``crowdgraph serve --workers N``) the processes share a metrics
+directory (``PROMETHEUS_MULTIPROC_DIR``, set by ``serve``), so one scrape sees the whole server.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.extensions import SchemaExtension
+
+from crowdgraph.core.errors import DomainError
+from crowdgraph.core.events import pending_count
+
+request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "crowdgraph_request_id", default="-"
+)
+
+GRAPHQL_SECONDS = Histogram(
+    "crowdgraph_graphql_seconds", "Time to execute a GraphQL operation.", ["operation", "type"]
+)
+GRAPHQL_ERRORS = Counter(
+    "crowdgraph_graphql_errors_total",
+    "GraphQL errors by operation and code.",
+    ["operation", "code"],
+)
+SQL_STATEMENTS = Counter("crowdgraph_sql_statements_total", "SQL statements sent to the database.")
+CLAIMS = Counter(
+    "crowdgraph_claims_total", "Work claimed by workers, by staffing model.", ["model"]
+)
+OUTBOX_DEPTH = Gauge(
+    "crowdgraph_outbox_depth", "Committed events not yet delivered.", multiprocess_mode="max"
+)
+WEBHOOK_FAILURES = Counter("crowdgraph_webhook_failures_total", "Webhook deliveries that failed.")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id, and the traceback if any."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": request_id.get(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """JSON logs on stderr for crowdgraph, uvicorn and Tortoise; SQL statements counted, not logged."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    handler.setLevel(level)
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers = []
+        logging.getLogger(name).propagate = True
+    count_sql_statements()
+
+
+class _StatementCounter(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        SQL_STATEMENTS.inc()
+
+
+def count_sql_statements() -> None:
+    """Count every statement Tortoise sends (it reports them at DEBUG on tortoise.db_client)."""
+    logger = logging.getLogger("tortoise.db_client")
+    if not any(isinstance(h, _StatementCounter) for h in logger.handlers):
+        logger.addHandler(_StatementCounter(logging.DEBUG))
+        logger.setLevel(logging.DEBUG)
+        logger.propagate = False
+
+
+class RequestIds:
+    """Pure ASGI middleware: every request gets an id (X-Request-ID, or a new one), in logs and the response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        rid = given if 0 < len(given) <= 64 and given.isprintable() else uuid.uuid4().hex
+        token = request_id.set(rid)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            request_id.reset(token)
+
+
+class Metrics(SchemaExtension):
+    """Times every GraphQL operation and counts its errors by code."""
+
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        context = self.execution_context
+        operation = context.operation_name or "anonymous"
+        kind = context.operation_type.value if context.operation_type else "invalid"
+        GRAPHQL_SECONDS.labels(operation, kind).observe(time.perf_counter() - started)
+        result = context.result
+        for error in result.errors if result and result.errors else []:
+            original = error.original_error
+            code = (
+                original.code
+                if isinstance(original, DomainError)
+                else (
+                    (error.extensions or {}).get("code")
+                    or ("INTERNAL" if original else "GRAPHQL_VALIDATION")
+                )
+            )
+            GRAPHQL_ERRORS.labels(operation, code).inc()
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    OUTBOX_DEPTH.set(await pending_count())
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
