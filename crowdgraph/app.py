@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 from collections.abc import AsyncIterator
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -13,6 +15,9 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 from tortoise.context import get_current_context
 
 from crowdgraph.config import Settings, load_settings
@@ -21,6 +26,7 @@ from crowdgraph.core.actor import Actor
 from crowdgraph.core.errors import NotAuthenticated
 from crowdgraph.observability import RequestIds, configure_logging, metrics_endpoint
 from crowdgraph.platform import Platform
+from crowdgraph.ratelimit import RateLimit
 from crowdgraph.schema.build import BuiltSchema, build_schema
 from crowdgraph.schema.context import Context
 
@@ -48,6 +54,37 @@ class GraphQLApp(GraphQL):
         self.platform = platform
         self.registry = built.registry
 
+    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """A mutation or subscription sent with GET is 405 Method Not Allowed (GraphQL over HTTP)."""
+        try:
+            return await super().execute_single(*args, **kwargs)
+        except HTTPException as exc:
+            if isinstance(exc.__cause__, InvalidOperationTypeError):
+                raise HTTPException(405, exc.reason) from exc
+            raise
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """GraphQL over HTTP: for application/graphql-response+json, a request that failed before
+        execution gets 400 and no ``data`` entry; application/json keeps 200 for every result."""
+        processed = await super().process_result(request, result)
+        wants = prefers_graphql_response(request.headers.get("accept", ""))
+        _wants_graphql_response.set(wants)
+        if wants and failed_before_execution(result):
+            processed.pop("data", None)
+        return processed
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if _wants_graphql_response.get():
+            response.headers["content-type"] = GRAPHQL_RESPONSE
+            if isinstance(response_data, dict) and "data" not in response_data:
+                response.status_code = 400
+        return response
+
     async def get_context(  # type: ignore[override]
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
@@ -63,6 +100,23 @@ class GraphQLApp(GraphQL):
             if additions:
                 context.plugins[impl.plugin_name] = additions
         return context
+
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+_wants_graphql_response: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "crowdgraph_wants_graphql_response", default=False
+)
+
+
+def prefers_graphql_response(accept: str) -> bool:
+    """Whether the client asked for application/graphql-response+json (GraphQL over HTTP)."""
+    return GRAPHQL_RESPONSE in accept or ("application/json" not in accept and "*/*" in accept)
+
+
+def failed_before_execution(result: ExecutionResult) -> bool:
+    """A parse or validation failure: no data, and no error that belongs to a field."""
+    errors = result.errors or []
+    return result.data is None and bool(errors) and all(e.path is None for e in errors)
 
 
 class ActivatePlatform:
@@ -167,7 +221,11 @@ def create_app(
     )
     app.state.platform = platform
     app.state.schema = built.schema
-    app.add_middleware(LimitBody, max_bytes=platform.settings.server.max_body_bytes)
+    server = platform.settings.server
+    app.add_middleware(LimitBody, max_bytes=server.max_body_bytes)
+    app.add_middleware(
+        RateLimit, per_token=server.rate_limit_per_token, per_address=server.rate_limit_per_address
+    )
     app.add_middleware(ActivatePlatform, platform=platform)
     app.add_middleware(RequestIds)
     return app

@@ -133,7 +133,10 @@ class Metrics(SchemaExtension):
         yield
         context = self.execution_context
         operation = context.operation_name or "anonymous"
-        kind = context.operation_type.value if context.operation_type else "invalid"
+        try:
+            kind = context.operation_type.value
+        except RuntimeError:  # the document did not parse
+            kind = "invalid"
         GRAPHQL_SECONDS.labels(operation, kind).observe(time.perf_counter() - started)
         result = context.result
         for error in result.errors if result and result.errors else []:

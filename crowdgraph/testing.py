@@ -30,7 +30,7 @@ import pytest
 import pytest_asyncio
 
 from crowdgraph.app import create_app
-from crowdgraph.config import DatabaseSettings, PluginsSettings, Settings
+from crowdgraph.config import DatabaseSettings, PluginsSettings, ServerSettings, Settings
 from crowdgraph.core import accounts, ledger, organizations, projects
 from crowdgraph.core.actor import Actor
 from crowdgraph.core.models import (
@@ -60,6 +60,8 @@ def engines() -> list[str]:
 def settings_for(
     url: str, plugins: list[str], env: str = "development", **sections: Any
 ) -> Settings:
+    """Settings for a test; rate limits are off unless the test gives ``server=ServerSettings(...)``."""
+    sections.setdefault("server", ServerSettings(rate_limit_per_token=0, rate_limit_per_address=0))
     return Settings(
         env=env,  # type: ignore[arg-type]
         database=DatabaseSettings(url=url),
@@ -255,7 +257,10 @@ class Client:
         return Client(self.http, token)
 
     async def query(
-        self, query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> GraphQLResponse:
         sent = {"authorization": f"Bearer {self.token}"} if self.token else {}
         sent.update(self.headers)
@@ -284,7 +289,9 @@ async def make_client(make_platform: PlatformFactory) -> AsyncIterator[Callable[
     def make(token: str | None = None, on: Platform | None = None) -> Client:
         made = make_platform.opened  # type: ignore[attr-defined]
         if on is None and not made:
-            raise AssertionError("make a platform first: request `platform` or call make_platform()")
+            raise AssertionError(
+                "make a platform first: request `platform` or call make_platform()"
+            )
         target = on or made[-1]
         if id(target) not in apps:
             apps[id(target)] = create_app(platform=target)
