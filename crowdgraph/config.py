@@ -86,7 +86,10 @@ def resolve_env_refs(value: Any, where: str, environ: Mapping[str, str]) -> Any:
             if name not in environ:
                 raise ConfigError(f"{where}: environment variable {name} is not set")
             return environ[name]
-        return {k: resolve_env_refs(v, f"{where}.{k}", environ) for k, v in value.items()}
+        return {
+            k: resolve_env_refs(v, f"{where}.{k}" if where else k, environ)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [resolve_env_refs(v, f"{where}[{i}]", environ) for i, v in enumerate(value)]
     return value
@@ -118,7 +121,10 @@ def load_settings(
             raise ConfigError(f"{config_path}: not valid TOML: {exc}") from exc
     elif explicit:
         raise ConfigError(f"config file {config_path} does not exist")
-    raw = resolve_env_refs(raw, str(config_path), environ)
+    try:
+        raw = resolve_env_refs(raw, "", environ)
+    except ConfigError as exc:
+        raise ConfigError(f"{config_path}: {exc}") from exc
     if "CROWDGRAPH_DATABASE_URL" in environ:
         raw.setdefault("database", {})["url"] = environ["CROWDGRAPH_DATABASE_URL"]
     if "CROWDGRAPH_ENV" in environ:

@@ -34,8 +34,13 @@ def offenders(folder: Path, forbidden: tuple[str, ...]) -> list[str]:
 
 def test_core_imports_nothing_of_schema_plugins_app_or_cli():
     forbidden = (
-        "crowdgraph.schema", "crowdgraph.plugins", "crowdgraph.app", "crowdgraph.cli",
-        "crowdgraph.platform", "strawberry", "starlette",
+        "crowdgraph.schema",
+        "crowdgraph.plugins",
+        "crowdgraph.app",
+        "crowdgraph.cli",
+        "crowdgraph.platform",
+        "strawberry",
+        "starlette",
     )
     assert offenders(PACKAGE / "core", forbidden) == []
 

@@ -6,7 +6,9 @@ import logging
 from crowdgraph.observability import JsonFormatter, request_id
 
 
-async def test_every_response_carries_a_request_id_and_keeps_one_that_was_given(make_platform, make_client):
+async def test_every_response_carries_a_request_id_and_keeps_one_that_was_given(
+    make_platform, make_client
+):
     await make_platform(plugins=[])
     client = make_client()
     fresh = await client.http.get("/healthz")
@@ -18,7 +20,9 @@ async def test_every_response_carries_a_request_id_and_keeps_one_that_was_given(
 def test_log_lines_are_json_with_the_request_id():
     token = request_id.set("abc")
     try:
-        record = logging.LogRecord("crowdgraph", logging.WARNING, __file__, 1, "hello %s", ("there",), None)
+        record = logging.LogRecord(
+            "crowdgraph", logging.WARNING, __file__, 1, "hello %s", ("there",), None
+        )
         line = json.loads(JsonFormatter().format(record))
     finally:
         request_id.reset(token)
@@ -27,12 +31,16 @@ def test_log_lines_are_json_with_the_request_id():
     assert line["request_id"] == "abc"
 
 
-async def test_metrics_report_operations_errors_and_outbox_depth(make_platform, make_client, factory):
+async def test_metrics_report_operations_errors_and_outbox_depth(
+    make_platform, make_client, factory
+):
     await make_platform(plugins=[])
-    org, owner = await factory.organization()
+    _, owner = await factory.organization()
     client = make_client(owner.token)
     await client.query("query Dashboard { me { name } }")
-    await client.query("query Secret { workers { nodes { id } } }", headers={"authorization": "Bearer nope"})
+    await client.query(
+        "query Secret { workers { nodes { id } } }", headers={"authorization": "Bearer nope"}
+    )
     text = (await client.http.get("/metrics")).text
     assert 'crowdgraph_graphql_seconds_count{operation="Dashboard",type="query"}' in text
     assert 'crowdgraph_graphql_errors_total{code="UNAUTHENTICATED",operation="Secret"}' in text

@@ -109,6 +109,12 @@ def known_kinds() -> dict[str, RequirementKind]:
     return {**CORE_KINDS, **runtime.current().requirement_kinds}
 
 
+def kind_of(req: Any, kinds: dict[str, RequirementKind]) -> RequirementKind | None:
+    """The kind a requirement names, or None (also for malformed requirements from JSON input)."""
+    name = req.get("kind") if isinstance(req, dict) else None
+    return kinds.get(name) if isinstance(name, str) else None
+
+
 async def validate_requirements(
     requirements: list[Requirement], field: str = "requirements"
 ) -> list[Requirement]:
@@ -117,7 +123,7 @@ async def validate_requirements(
     problems: list[Problem] = []
     for index, req in enumerate(requirements):
         where = f"{field}[{index}]"
-        kind = kinds.get(req.get("kind", "")) if isinstance(req, dict) else None
+        kind = kind_of(req, kinds)
         if kind is None:
             name = req.get("kind") if isinstance(req, dict) else req
             problems.append(
@@ -149,7 +155,7 @@ async def check(worker: WorkerProfile, requirements: list[Requirement]) -> Verdi
     kinds = known_kinds()
     reasons = []
     for req in requirements:
-        kind = kinds.get(req.get("kind", ""))
+        kind = kind_of(req, kinds)
         if kind is None:
             reasons.append(f"requirement {req.get('kind')!r} is not available on this server")
             continue

@@ -79,27 +79,35 @@ async def add_member(
         raise InvalidInput.one(
             "email", "NOT_A_CLIENT", f"{email} is a {account.role} account; members must be clients"
         )
-    membership, created = await Membership.get_or_create(
-        organization_id=organization_id,
-        account_id=account.id,
-        defaults={"role": role, "created_at": runtime.now()},
-    )
-    if not created and membership.role != role:
-        membership.role = role
-        await membership.save(update_fields=["role"])
+    async with atomic():
+        membership, created = await Membership.get_or_create(
+            organization_id=organization_id,
+            account_id=account.id,
+            defaults={"role": role, "created_at": runtime.now()},
+        )
+        if not created and membership.role != role:
+            if role != MemberRole.OWNER:
+                await keep_an_owner(organization_id, account.id, "role")
+            membership.role = role
+            await membership.save(update_fields=["role"])
     return membership
+
+
+async def keep_an_owner(organization_id: int, account_id: int, field: str) -> None:
+    """Refuse to let ``account_id`` stop owning the organization if it is the only owner."""
+    # Lock the organization so that two owners cannot both step down at once (PostgreSQL).
+    await Organization.select_for_update().get(id=organization_id)
+    owners = await Membership.filter(
+        organization_id=organization_id, role=MemberRole.OWNER
+    ).values_list("account_id", flat=True)
+    if list(owners) == [account_id]:
+        raise InvalidInput.one(field, "LAST_OWNER", "an organization must keep at least one owner")
 
 
 async def remove_member(actor: Actor, organization_id: int, account_id: int) -> None:
     actor.require_owner(organization_id)
     async with atomic():
-        owners = await Membership.filter(
-            organization_id=organization_id, role=MemberRole.OWNER
-        ).values_list("account_id", flat=True)
-        if list(owners) == [account_id]:
-            raise InvalidInput.one(
-                "accountId", "LAST_OWNER", "an organization must keep at least one owner"
-            )
+        await keep_an_owner(organization_id, account_id, "accountId")
         deleted = await Membership.filter(
             organization_id=organization_id, account_id=account_id
         ).delete()

@@ -56,6 +56,12 @@ def error_extension_factory(mask_unexpected: bool) -> type[SchemaExtension]:
                 return
             result.errors = [self._describe(error) for error in result.errors]
 
+        def on_stream_result(self, result: Any) -> Iterator[None]:
+            # Each result of a subscription reaches the client through here, not on_operation.
+            if getattr(result, "errors", None):
+                result.errors = [self._describe(error) for error in result.errors]
+            yield
+
         @staticmethod
         def _describe(error: GraphQLError) -> GraphQLError:
             original = error.original_error

@@ -246,7 +246,9 @@ class CoreMutation:
         self, info: strawberry.Info, input: CreateApiTokenInput
     ) -> CreateApiTokenPayload:
         async def act() -> dict[str, object]:
-            days = input.expires_in_days or info.context.platform.settings.auth.api_token_days
+            days = input.expires_in_days
+            if days is None:
+                days = info.context.platform.settings.auth.api_token_days
             token, row = await accounts.create_api_token(
                 info.context.actor, input.name, timedelta(days=days)
             )

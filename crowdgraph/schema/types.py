@@ -442,8 +442,9 @@ class Account(Node):
 
     @strawberry.field
     async def worker(self, info: strawberry.Info) -> Worker | None:
-        profile = await info.context.actor.worker()
-        return Worker.from_row(profile) if profile else None
+        # This account's profile, not the caller's: register and login answer anonymous callers.
+        profiles = await info.context.children(models.WorkerProfile, "account_id").load(self.pk)
+        return Worker.from_row(profiles[0]) if profiles else None
 
     @strawberry.field
     async def organizations(self, info: strawberry.Info) -> list[Organization]:

@@ -19,7 +19,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from crowdgraph.config import DatabaseSettings, PluginsSettings, Settings
+from crowdgraph.config import DatabaseSettings, Settings
 from crowdgraph.db import migrate
 from crowdgraph.platform import Platform
 from crowdgraph.testing import POSTGRES_ENV
@@ -65,14 +65,26 @@ def start_servers(shared_database: str, tmp_path: Path) -> Iterator[object]:
     def start(count: int, plugins: list[str] | None = None) -> list[Server]:
         enabled = ", ".join(f'"{p}"' for p in (plugins or []))
         config = tmp_path / "plugins.toml"
-        config.write_text(f'[database]\nurl = "{shared_database}"\n\n[plugins]\nenabled = [{enabled}]\n')
+        config.write_text(
+            f'[database]\nurl = "{shared_database}"\n\n[plugins]\nenabled = [{enabled}]\n'
+        )
         servers = []
         for index in range(count):
             port = free_port()
             log = tmp_path / f"server{len(started) + index}.log"
             process = subprocess.Popen(
-                [sys.executable, "-m", "crowdgraph", "--config", str(config), "serve", "--port", str(port)],
-                stdout=log.open("wb"), stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "crowdgraph",
+                    "--config",
+                    str(config),
+                    "serve",
+                    "--port",
+                    str(port),
+                ],
+                stdout=log.open("wb"),
+                stderr=subprocess.STDOUT,
             )
             servers.append(Server(f"http://127.0.0.1:{port}", process, log))
         started.extend(servers)

@@ -5,7 +5,9 @@ import asyncio
 from crowdgraph.core.locks import exclusive
 
 
-async def test_a_lock_held_by_one_transaction_is_refused_to_another_until_it_ends(make_platform, database_engine):
+async def test_a_lock_held_by_one_transaction_is_refused_to_another_until_it_ends(
+    make_platform, database_engine
+):
     await make_platform(plugins=[])
     if database_engine == "sqlite":
         # One process, serialized transactions: the lock is always held by whoever runs.
