@@ -74,11 +74,13 @@ def tortoise_config(database: DatabaseSettings, manifests: Iterable[Manifest]) -
 
 
 async def migrate(
-    config: dict[str, Any], progress: Callable[[str, str, str], object] | None = None
+    config: dict[str, Any],
+    progress: Callable[[str, str, str], object] | None = None,
+    target: str | None = None,
 ) -> None:
-    """Apply every pending migration of core and the enabled plugins."""
+    """Apply every pending migration of core and the enabled plugins (or up to ``app.migration``)."""
     async with TortoiseContext():
-        await tortoise_migrate(config=config, progress=progress)
+        await tortoise_migrate(config=config, progress=progress, target=target)
 
 
 async def pending_migrations(config: dict[str, Any]) -> list[str]:

@@ -341,7 +341,7 @@ class Factory:
         )
         from datetime import timedelta
 
-        token, _ = await accounts.issue_token(account, TokenKind.API, "test", timedelta(days=1))
+        token, _ = await accounts.issue_token(account, TokenKind.API, "test", timedelta(days=365))
         worker = await WorkerProfile.get_or_none(account_id=account.id)
         return Person(account, await Actor.for_account(account), token, worker)
 

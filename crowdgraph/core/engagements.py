@@ -66,7 +66,11 @@ async def start_engagement(
 
 
 async def move_engagement(
-    engagement: Engagement, to: EngagementStatus, *, pay_amount: int | None = None
+    engagement: Engagement,
+    to: EngagementStatus,
+    *,
+    pay_amount: int | None = None,
+    outcome: str | None = None,
 ) -> Engagement:
     """Move an engagement along its lifecycle; a move the lifecycle forbids is refused."""
     if to == engagement.status:
@@ -86,6 +90,8 @@ async def move_engagement(
         engagement.ended_at = now
     if pay_amount is not None:
         engagement.pay_amount = pay_amount
+    if outcome is not None:
+        engagement.outcome = outcome[:200]
     async with atomic():
         await engagement.save()
         worker = await engagement.worker

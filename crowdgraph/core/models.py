@@ -229,6 +229,8 @@ class Engagement(Model):
     """The plugin's record type (e.g. ``Assignment``); with ``detail_id`` it links the record."""
     detail_id = fields.CharField(max_length=60)
     title = fields.CharField(max_length=200, default="")
+    outcome = fields.CharField(max_length=200, default="", db_default="")
+    """How it ended, in the model's words (a contest placement, a rating), for the worker's record."""
     created_at = fields.DatetimeField()
     started_at = fields.DatetimeField(null=True)
     ended_at = fields.DatetimeField(null=True)

@@ -301,6 +301,9 @@ class Engagement(Node):
     model: str
     status: EngagementStatus
     title: str
+    outcome: str = strawberry.field(
+        description="How it ended, in the model's words (e.g. a contest placement)."
+    )
     pay: Money | None
     created_at: datetime
     started_at: datetime | None
@@ -319,6 +322,7 @@ class Engagement(Node):
             model=row.model,
             status=row.status,
             title=row.title,
+            outcome=row.outcome,
             pay=money(row.pay_amount, row.currency),
             created_at=row.created_at,
             started_at=row.started_at,
