@@ -2,15 +2,80 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pluggy
+
 from crowdgraph import __version__, hookimpl
 from crowdgraph.manifest import Manifest
+from crowdgraph.plugins.microtask import hookspecs
+from crowdgraph.plugins.microtask.aggregation import BUILTIN, Aggregator
+from crowdgraph.plugins.microtask.config import NAME, Config, MicrotaskSettings
+from crowdgraph.plugins.microtask.sweeper import Sweeper
+from crowdgraph.schema.part import SchemaPart
+
+_sweepers: dict[int, Sweeper] = {}
 
 
 @hookimpl
 def register_manifest() -> Manifest:
     return Manifest(
-        name="microtask",
+        name=NAME,
         version=__version__,
         description="Micro-tasks: batches of small tasks, claimed and answered by many workers; redundancy and aggregation decide the result.",
         crowdgraph=f"=={__version__}",
+        models=("crowdgraph.plugins.microtask.models",),
+        migrations="crowdgraph.plugins.microtask.migrations",
+        settings=MicrotaskSettings,
     )
+
+
+@hookimpl
+def register_hookspecs(pm: pluggy.PluginManager) -> None:
+    pm.add_hookspecs(hookspecs)
+
+
+@hookimpl
+def register_aggregators() -> list[Aggregator]:
+    return BUILTIN
+
+
+@hookimpl
+def register_schema(platform: Any) -> SchemaPart:
+    from crowdgraph.plugins.microtask.schema import schema_part
+
+    return schema_part()
+
+
+@hookimpl
+def register_context(platform: Any, context: Any) -> dict[str, Any]:
+    from crowdgraph.plugins.microtask.schema import standings_loader
+
+    return {"config": Config.of(platform), "standings": standings_loader()}
+
+
+@hookimpl
+def register_commands(cli: Any, platform_factory: Any) -> None:
+    from crowdgraph.plugins.microtask.cli import register
+
+    register(cli, platform_factory)
+
+
+@hookimpl
+async def register_demo_data(platform: Any, demo: Any) -> None:
+    from crowdgraph.plugins.microtask.demo import create
+
+    await create(platform, demo)
+
+
+@hookimpl
+async def startup(platform: Any) -> None:
+    sweeper = _sweepers.setdefault(id(platform), Sweeper())
+    sweeper.start(Config.of(platform))
+
+
+@hookimpl
+async def shutdown(platform: Any) -> None:
+    sweeper = _sweepers.pop(id(platform), None)
+    if sweeper is not None:
+        await sweeper.stop()

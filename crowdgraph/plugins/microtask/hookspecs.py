@@ -1,0 +1,17 @@
+"""Hooks that the microtask plugin adds for other plugins to implement."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from crowdgraph.plugins.microtask.aggregation import Aggregator
+
+hookspec = pluggy.HookspecMarker("crowdgraph")
+
+
+@hookspec
+def register_aggregators() -> list[Aggregator]:
+    """Ways to aggregate a task's answers into one result with a confidence."""

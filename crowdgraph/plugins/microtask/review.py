@@ -1,0 +1,322 @@
+"""The requester's side: approve (pay) or reject answers, auto-approval, bonuses, appeals, blocks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+
+from crowdgraph.core import ledger, runtime
+from crowdgraph.core.actor import Actor
+from crowdgraph.core.errors import InvalidInput, NotFound
+from crowdgraph.core.models import EngagementStatus, WorkerProfile
+from crowdgraph.core.pages import Page, PageRequest, fetch_page
+from crowdgraph.core.transaction import atomic
+from crowdgraph.core.validation import Checks
+from crowdgraph.plugins.microtask.batches import get_managed_batch, hold_reference
+from crowdgraph.plugins.microtask.config import NAME, Config
+from crowdgraph.plugins.microtask.models import (
+    AppealStatus,
+    Assignment,
+    AssignmentStatus,
+    Batch,
+    BatchStatus,
+    Block,
+    Task,
+    TaskStatus,
+)
+from crowdgraph.plugins.microtask.work import (
+    count_answer,
+    emit_assignment,
+    end_engagement,
+    free_slot,
+)
+
+FEEDBACK_MAX = 1024
+
+
+async def reviewable(actor: Actor, assignment_id: int) -> tuple[Assignment, Batch]:
+    """An assignment in a batch the caller manages (otherwise it does not exist for them)."""
+    actor.require_account()
+    assignment = await Assignment.get_or_none(id=assignment_id)
+    if assignment is None:
+        raise NotFound("no such assignment")
+    batch = await Batch.get(id=assignment.batch_id)
+    if not actor.can_manage(batch.organization_id):
+        raise NotFound("no such assignment")
+    return assignment, batch
+
+
+def _require_submitted(assignment: Assignment) -> None:
+    if assignment.status != AssignmentStatus.SUBMITTED:
+        raise InvalidInput.one(
+            "assignmentId",
+            "NOT_REVIEWABLE",
+            f"only submitted answers can be reviewed; this one is {assignment.status.value}",
+        )
+
+
+async def approve(actor: Actor, config: Config, assignment_id: int) -> Assignment:
+    assignment, batch = await reviewable(actor, assignment_id)
+    _require_submitted(assignment)
+    return await pay_answer(
+        config, batch, assignment, AssignmentStatus.SUBMITTED, reviewer_id=actor.account_id
+    )
+
+
+async def pay_answer(
+    config: Config,
+    batch: Batch,
+    assignment: Assignment,
+    from_status: AssignmentStatus,
+    *,
+    reviewer_id: int | None,
+    auto: bool = False,
+) -> Assignment:
+    """Approve an answer and pay its reward from the batch's hold, exactly once."""
+    now = runtime.now()
+    async with atomic():
+        moved = await Assignment.filter(id=assignment.id, status=from_status).update(
+            status=AssignmentStatus.APPROVED, reviewed_at=now, paid=batch.reward
+        )
+        if not moved:
+            raise InvalidInput.one(
+                "assignmentId", "NOT_REVIEWABLE", "the answer was reviewed meanwhile"
+            )
+        hold = hold_reference(batch.id)
+        held = await ledger.balance(ledger.held(batch.organization_id, hold))
+        await ledger.pay(
+            organization_id=batch.organization_id,
+            worker_account_id=assignment.worker_account_id,
+            amount=batch.reward,
+            idempotency_key=f"microtask:assignment:{assignment.id}:pay",
+            model=NAME,
+            engagement_id=assignment.engagement_id,
+            from_hold=hold if held >= batch.reward else None,
+            memo=f"{batch.title}: approved answer",
+            created_by_id=reviewer_id,
+        )
+        top_up = top_up_amount(config, batch.reward, assignment.time_on_task)
+        if top_up:
+            await ledger.pay(
+                organization_id=batch.organization_id,
+                worker_account_id=assignment.worker_account_id,
+                amount=top_up,
+                kind="bonus",
+                idempotency_key=f"microtask:assignment:{assignment.id}:top-up",
+                model=NAME,
+                engagement_id=assignment.engagement_id,
+                memo=f"{batch.title}: top-up to the pay floor",
+            )
+        await end_engagement(assignment, EngagementStatus.COMPLETED, batch.reward + top_up)
+        await assignment.refresh_from_db()
+        await emit_assignment("approved", batch, assignment, auto=auto, paid=batch.reward + top_up)
+    return assignment
+
+
+def top_up_amount(config: Config, reward: int, seconds: int | None) -> int:
+    """The bonus that lifts an answer's pay to the organization's floor (when top-up is on)."""
+    floor = config.settings.pay_floor_per_hour
+    if not (config.settings.top_up and floor and seconds):
+        return 0
+    owed = -(-floor * seconds // 3600)
+    return max(owed - reward, 0)
+
+
+async def reject(actor: Actor, assignment_id: int, feedback: str) -> Assignment:
+    """Reject an answer with feedback (required); its slot reopens and the worker may appeal."""
+    assignment, batch = await reviewable(actor, assignment_id)
+    checks = Checks()
+    checks.text("feedback", feedback, min_len=1, max_len=FEEDBACK_MAX)
+    checks.done()
+    _require_submitted(assignment)
+    async with atomic():
+        moved = await Assignment.filter(id=assignment.id, status=AssignmentStatus.SUBMITTED).update(
+            status=AssignmentStatus.REJECTED, reviewed_at=runtime.now(), feedback=feedback.strip()
+        )
+        if not moved:
+            raise InvalidInput.one(
+                "assignmentId", "NOT_REVIEWABLE", "the answer was reviewed meanwhile"
+            )
+        await free_slot(assignment.task_id, uncount_answer=not assignment.is_gold)
+        if not assignment.is_gold:
+            await reopen(batch, assignment.task_id)
+        await assignment.refresh_from_db()
+        await emit_assignment("rejected", batch, assignment)
+    return assignment
+
+
+async def reopen(batch: Batch, task_id: int) -> None:
+    """A rejected answer no longer counts: its task (and batch) take answers again."""
+    reopened = await Task.filter(id=task_id, status=TaskStatus.COMPLETED).update(
+        status=TaskStatus.OPEN, result=None, confidence=None, completed_at=None
+    )
+    if reopened and batch.status == BatchStatus.COMPLETED:
+        batch.status = BatchStatus.OPEN
+        await batch.save(update_fields=["status"])
+
+
+async def auto_approve(config: Config, limit: int = 500) -> int:
+    """Approve submitted answers nobody reviewed in time; idempotent."""
+    cutoff = runtime.now() - timedelta(hours=config.settings.auto_approve_hours)
+    due = (
+        await Assignment.filter(status=AssignmentStatus.SUBMITTED, submitted_at__lte=cutoff)
+        .order_by("submitted_at")
+        .limit(limit)
+    )
+    approved = 0
+    for assignment in due:
+        batch = await Batch.get(id=assignment.batch_id)
+        try:
+            await pay_answer(
+                config, batch, assignment, AssignmentStatus.SUBMITTED, reviewer_id=None, auto=True
+            )
+        except InvalidInput:
+            continue  # reviewed by someone else meanwhile
+        approved += 1
+    return approved
+
+
+async def close_lapsed_appeals(config: Config, limit: int = 500) -> int:
+    """Rejections whose appeal window passed without an appeal end their engagement as failed."""
+    cutoff = runtime.now() - timedelta(hours=config.settings.appeal_window_hours)
+    lapsed = await Assignment.filter(
+        status=AssignmentStatus.REJECTED, appeal_status=AppealStatus.NONE, reviewed_at__lte=cutoff
+    ).limit(limit)
+    for assignment in lapsed:
+        await end_engagement(assignment, EngagementStatus.FAILED)
+    return len(lapsed)
+
+
+async def appeal(actor: Actor, config: Config, assignment_id: int, reason: str) -> Assignment:
+    """A worker contests a rejection within the appeal window."""
+    worker = await actor.require_worker()
+    assignment = await Assignment.get_or_none(id=assignment_id, worker_id=worker.id)
+    if assignment is None:
+        raise NotFound("no such assignment")
+    checks = Checks()
+    checks.text("reason", reason, min_len=1, max_len=FEEDBACK_MAX)
+    checks.done()
+    if (
+        assignment.status != AssignmentStatus.REJECTED
+        or assignment.appeal_status != AppealStatus.NONE
+    ):
+        raise InvalidInput.one(
+            "assignmentId", "NOT_APPEALABLE", "only a rejected answer can be appealed, once"
+        )
+    window = timedelta(hours=config.settings.appeal_window_hours)
+    assert assignment.reviewed_at is not None
+    if runtime.now() > assignment.reviewed_at + window:
+        raise InvalidInput.one(
+            "assignmentId",
+            "APPEAL_WINDOW_CLOSED",
+            f"appeals are taken for {config.settings.appeal_window_hours:g} hours after a rejection",
+        )
+    batch = await Batch.get(id=assignment.batch_id)
+    async with atomic():
+        assignment.appeal_status = AppealStatus.OPEN
+        assignment.appeal_reason = reason.strip()
+        await assignment.save(update_fields=["appeal_status", "appeal_reason"])
+        await emit_assignment("appealed", batch, assignment)
+    return assignment
+
+
+async def answer_appeal(
+    actor: Actor, config: Config, assignment_id: int, uphold: bool, response: str
+) -> Assignment:
+    """The requester answers an appeal: upheld means approved and paid; denied ends it."""
+    assignment, batch = await reviewable(actor, assignment_id)
+    checks = Checks()
+    checks.text("response", response, min_len=1, max_len=FEEDBACK_MAX)
+    checks.done()
+    if assignment.appeal_status != AppealStatus.OPEN:
+        raise InvalidInput.one("assignmentId", "NO_OPEN_APPEAL", "this answer has no open appeal")
+    async with atomic():
+        assignment.appeal_status = AppealStatus.UPHELD if uphold else AppealStatus.DENIED
+        assignment.appeal_response = response.strip()
+        await assignment.save(update_fields=["appeal_status", "appeal_response"])
+        if uphold:
+            assignment = await pay_answer(
+                config, batch, assignment, AssignmentStatus.REJECTED, reviewer_id=actor.account_id
+            )
+            if not assignment.is_gold:
+                await count_answer(config, batch, assignment.task_id, retake=True)
+        else:
+            await end_engagement(assignment, EngagementStatus.FAILED)
+    return assignment
+
+
+async def bonus(actor: Actor, assignment_id: int, amount: int, reason: str, key: str) -> Any:
+    """Pay a worker extra for an answer, from the organization's available budget, once per key."""
+    assignment, batch = await reviewable(actor, assignment_id)
+    checks = Checks()
+    checks.range("amount", amount, low=1)
+    checks.text("reason", reason, min_len=1, max_len=500)
+    checks.text("idempotencyKey", key, min_len=1, max_len=80)
+    checks.done()
+    return await ledger.pay(
+        organization_id=batch.organization_id,
+        worker_account_id=assignment.worker_account_id,
+        amount=amount,
+        kind="bonus",
+        idempotency_key=f"microtask:assignment:{assignment.id}:bonus:{key}",
+        model=NAME,
+        engagement_id=assignment.engagement_id,
+        memo=reason,
+        created_by_id=actor.account_id,
+    )
+
+
+async def block(
+    actor: Actor, organization_id: int, worker_id: int, reason: str, batch_id: int | None = None
+) -> Block:
+    """Keep a worker out of one batch, or out of all the organization's batches."""
+    if batch_id is not None:
+        organization_id = (await get_managed_batch(actor, batch_id)).organization_id
+    actor.require_manager(organization_id)
+    checks = Checks()
+    checks.text("reason", reason, min_len=1, max_len=FEEDBACK_MAX)
+    checks.done()
+    if not await WorkerProfile.exists(id=worker_id):
+        raise NotFound("no such worker")
+    already = InvalidInput.one(
+        "workerId", "ALREADY_BLOCKED", "this worker is already blocked there"
+    )
+    # The unique index cannot see a repeated organization-wide block (NULL batch ids differ in SQL).
+    if await Block.exists(organization_id=organization_id, batch_id=batch_id, worker_id=worker_id):
+        raise already
+    try:
+        return await Block.create(
+            organization_id=organization_id,
+            batch_id=batch_id,
+            worker_id=worker_id,
+            reason=reason.strip(),
+            created_at=runtime.now(),
+        )
+    except IntegrityError as exc:
+        raise already from exc
+
+
+async def unblock(
+    actor: Actor, organization_id: int, worker_id: int, batch_id: int | None = None
+) -> bool:
+    actor.require_manager(organization_id)
+    return bool(
+        await Block.filter(
+            organization_id=organization_id, worker_id=worker_id, batch_id=batch_id
+        ).delete()
+    )
+
+
+async def answers_to_review(
+    actor: Actor,
+    batch_id: int,
+    page: PageRequest,
+    status: AssignmentStatus | None = AssignmentStatus.SUBMITTED,
+) -> Page[Assignment]:
+    batch = await get_managed_batch(actor, batch_id)
+    query = Assignment.filter(batch_id=batch.id)
+    if status is not None:
+        query = query.filter(status=status)
+    return await fetch_page(query, page)

@@ -1,0 +1,386 @@
+"""A worker's side: the feed of batches open to them, claiming the next task, answering, releasing.
+
+Claiming is one conditional statement that takes a slot on a task: it never gives a task more
+assignments than its overlap, nor a worker the same task twice (a unique index backs that up).
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
+
+from crowdgraph.core import eligibility, engagements, runtime
+from crowdgraph.core.actor import Actor
+from crowdgraph.core.errors import Forbidden, InvalidInput, NotFound
+from crowdgraph.core.events import emit
+from crowdgraph.core.models import EngagementStatus, WorkerProfile
+from crowdgraph.core.pages import Page, PageRequest, fetch_page
+from crowdgraph.core.projects import audience_rule
+from crowdgraph.core.transaction import atomic
+from crowdgraph.observability import CLAIMS
+from crowdgraph.plugins.microtask.batches import get_batch
+from crowdgraph.plugins.microtask.config import NAME, Config
+from crowdgraph.plugins.microtask.models import (
+    Assignment,
+    AssignmentStatus,
+    Batch,
+    BatchStatus,
+    Block,
+    Scheduling,
+    Task,
+    TaskStatus,
+    WorkerStanding,
+    wrapped,
+)
+from crowdgraph.plugins.microtask.quality import after_answer, maybe_complete_batch, record_answer
+from crowdgraph.plugins.microtask.spec import answer_problems, same_answer
+
+DETAIL_TYPE = "MicrotaskAssignment"
+RECENT_ANSWERS = 101
+"""Median time on task is taken over a batch's most recent answers."""
+
+_PICK = """
+SELECT t.id FROM microtask_task t
+WHERE t.batch_id = {batch} AND t.status = 'open' AND t.is_gold = {gold}
+  AND NOT EXISTS (
+    SELECT 1 FROM microtask_assignment a WHERE a.task_id = t.id AND a.worker_id = {worker}
+  )
+ORDER BY {order}
+LIMIT 1"""
+_TAKE = """
+UPDATE microtask_task SET taken = taken + 1,
+  status = CASE WHEN taken + 1 >= answers_needed THEN 'full' ELSE status END
+WHERE id = ({pick}) AND status = 'open'
+RETURNING id"""
+_TAKE_POSTGRES = """
+WITH next AS ({pick} FOR UPDATE SKIP LOCKED)
+UPDATE microtask_task SET taken = microtask_task.taken + 1,
+  status = CASE WHEN microtask_task.taken + 1 >= microtask_task.answers_needed
+    THEN 'full' ELSE microtask_task.status END
+FROM next WHERE microtask_task.id = next.id
+RETURNING microtask_task.id"""
+ORDER = {Scheduling.DEPTH_FIRST: "t.id", Scheduling.BREADTH_FIRST: "t.taken, t.id"}
+
+
+def take_statement(dialect: str, scheduling: Scheduling) -> str:
+    """The one statement that takes a slot on the next claimable task (parameters: batch, gold, worker)."""
+    if dialect == "postgres":
+        pick = _PICK.format(batch="$1", gold="$2", worker="$3", order=ORDER[scheduling])
+        return _TAKE_POSTGRES.format(pick=pick)
+    pick = _PICK.format(batch="?", gold="?", worker="?", order=ORDER[scheduling])
+    return _TAKE.format(pick=pick)
+
+
+async def refusal(worker: WorkerProfile, batch: Batch) -> str | None:
+    """Why a worker may not claim in a batch (blocked, restricted, not eligible), or None."""
+    blocked = await Block.filter(
+        Q(batch_id=batch.id) | Q(batch_id=None),
+        organization_id=batch.organization_id,
+        worker_id=worker.id,
+    ).exists()
+    if blocked:
+        return "you are blocked from this batch"
+    if await WorkerStanding.exists(batch_id=batch.id, worker_id=worker.id, restricted=True):
+        return "your gold accuracy in this batch fell below the minimum"
+    verdict = await eligibility.check(worker, batch.requirements)
+    return None if verdict.eligible else "; ".join(verdict.reasons)
+
+
+def check_open(batch: Batch) -> None:
+    if batch.status != BatchStatus.OPEN:
+        raise InvalidInput.one(
+            "batchId", "BATCH_NOT_OPEN", f"the batch is {batch.status.value}: it takes no claims"
+        )
+    if batch.deadline is not None and batch.deadline <= runtime.now():
+        raise InvalidInput.one("batchId", "DEADLINE_PASSED", "the batch's deadline has passed")
+
+
+async def claim_next(
+    actor: Actor, batch_id: int, rng: random.Random | None = None
+) -> Assignment | None:
+    """Claim the next task of a batch for the calling worker; None when no task is left for them."""
+    worker = await actor.require_worker()
+    batch = await get_batch(actor, batch_id)
+    check_open(batch)
+    reason = await refusal(worker, batch)
+    if reason:
+        raise Forbidden(reason)
+    await expire_leases(batch_id=batch.id)
+    # A gold task at the batch's rate, else real work; gold is never served once real work runs out.
+    kinds = (True, False) if (rng or random).random() < batch.gold_rate else (False,)
+    async with atomic() as connection:
+        task_id = None
+        for gold in kinds:
+            statement = take_statement(connection.capabilities.dialect, batch.scheduling)
+            _, rows = await connection.execute_query(statement, [batch.id, gold, worker.id])
+            if rows:
+                task_id = int(rows[0]["id"])
+                break
+        if task_id is None:
+            return None
+        now = runtime.now()
+        try:
+            assignment = await Assignment.create(
+                task_id=task_id,
+                batch_id=batch.id,
+                worker_id=worker.id,
+                worker_account_id=worker.account_id,
+                status=AssignmentStatus.CLAIMED,
+                is_gold=gold,
+                lease_expires_at=now + timedelta(seconds=batch.lease_seconds),
+                started_at=now,
+            )
+        except IntegrityError as exc:  # the same worker claiming twice at once
+            raise InvalidInput.one(
+                "batchId", "ALREADY_CLAIMED", "you already hold this task"
+            ) from exc
+        engagement = await engagements.start_engagement(
+            worker_id=worker.id,
+            worker_account_id=worker.account_id,
+            organization_id=batch.organization_id,
+            project_id=batch.project_id,
+            model=NAME,
+            detail_type=DETAIL_TYPE,
+            detail_id=assignment.id,
+            pay_amount=batch.reward,
+            title=batch.title,
+        )
+        assignment.engagement_id = engagement.id
+        await assignment.save(update_fields=["engagement_id"])
+        await emit_assignment("claimed", batch, assignment)
+    CLAIMS.labels(NAME).inc()
+    return assignment
+
+
+async def emit_assignment(what: str, batch: Batch, assignment: Assignment, **extra: Any) -> None:
+    await emit(
+        f"microtask.assignment.{what}",
+        {
+            "batch_id": batch.id,
+            "task_id": assignment.task_id,
+            "assignment_id": assignment.id,
+            **extra,
+        },
+        organization_id=batch.organization_id,
+        account_id=assignment.worker_account_id,
+        project_id=batch.project_id,
+    )
+
+
+async def free_slot(task_id: int, *, uncount_answer: bool = False) -> None:
+    """Give a task's slot back (a released, expired or rejected assignment); it reopens if not done."""
+    changes: dict[str, Any] = {"taken": F("taken") - 1}
+    if uncount_answer:
+        changes["answers_received"] = F("answers_received") - 1
+    await Task.filter(id=task_id).update(**changes)
+    await Task.filter(id=task_id, status=TaskStatus.FULL).update(status=TaskStatus.OPEN)
+
+
+async def end_engagement(
+    assignment: Assignment, to: EngagementStatus, pay: int | None = None
+) -> None:
+    if assignment.engagement_id is None:
+        return
+    engagement = await engagements.find_engagement(NAME, DETAIL_TYPE, assignment.id)
+    if engagement is not None and engagement.status not in engagements.ENDED:
+        await engagements.move_engagement(engagement, to, pay_amount=pay)
+
+
+async def expire_leases(batch_id: int | None = None, limit: int = 500) -> int:
+    """Return the slots of claims whose lease ran out; idempotent, safe in many processes."""
+    query = Assignment.filter(status=AssignmentStatus.CLAIMED, lease_expires_at__lte=runtime.now())
+    if batch_id is not None:
+        query = query.filter(batch_id=batch_id)
+    overdue = await query.order_by("lease_expires_at").limit(limit)
+    expired = 0
+    for assignment in overdue:
+        async with atomic():
+            moved = await Assignment.filter(
+                id=assignment.id, status=AssignmentStatus.CLAIMED
+            ).update(status=AssignmentStatus.EXPIRED)
+            if not moved:
+                continue
+            await free_slot(assignment.task_id)
+            await end_engagement(assignment, EngagementStatus.CANCELLED)
+            batch = await Batch.get(id=assignment.batch_id)
+            await emit_assignment("expired", batch, assignment)
+        expired += 1
+    return expired
+
+
+async def my_assignment(actor: Actor, assignment_id: int) -> Assignment:
+    worker = await actor.require_worker()
+    assignment = await Assignment.get_or_none(id=assignment_id, worker_id=worker.id)
+    if assignment is None:
+        raise NotFound("no such assignment")
+    return assignment
+
+
+def _require_claimed(assignment: Assignment) -> None:
+    if assignment.status != AssignmentStatus.CLAIMED:
+        raise InvalidInput.one(
+            "assignmentId",
+            "NOT_CLAIMED",
+            f"the assignment is {assignment.status.value}, not claimed",
+        )
+    if assignment.lease_expires_at <= runtime.now():
+        raise InvalidInput.one(
+            "assignmentId",
+            "LEASE_EXPIRED",
+            f"the lease ran out at {assignment.lease_expires_at.isoformat()}: claim a new task",
+        )
+
+
+async def submit(actor: Actor, config: Config, assignment_id: int, answer: Any) -> Assignment:
+    """Answer a claimed task before its lease runs out; the answer must fit the batch's spec."""
+    assignment = await my_assignment(actor, assignment_id)
+    _require_claimed(assignment)
+    batch = await Batch.get(id=assignment.batch_id)
+    problems = answer_problems(batch.answer_spec, answer)
+    if problems:
+        raise InvalidInput.one("answer", "INVALID_ANSWER", problems[0])
+    now = runtime.now()
+    seconds = int((now - assignment.started_at).total_seconds())
+    async with atomic():
+        task = await Task.get(id=assignment.task_id)
+        correct = same_answer(batch.answer_spec, answer, task.gold) if task.is_gold else None
+        moved = await Assignment.filter(id=assignment.id, status=AssignmentStatus.CLAIMED).update(
+            status=AssignmentStatus.SUBMITTED,
+            answer=wrapped(answer),
+            submitted_at=now,
+            time_on_task=seconds,
+            correct=correct,
+            too_fast=seconds < config.settings.fast_answer_seconds,
+        )
+        if not moved:
+            raise InvalidInput.one(
+                "assignmentId", "NOT_CLAIMED", "the assignment is no longer claimed"
+            )
+        await assignment.refresh_from_db()
+        await record_answer(config, batch, assignment)
+        await emit_assignment("submitted", batch, assignment, too_fast=assignment.too_fast)
+        if not task.is_gold:
+            await count_answer(config, batch, task.id)
+    return assignment
+
+
+async def count_answer(config: Config, batch: Batch, task_id: int, *, retake: bool = False) -> None:
+    """Count an answer towards its task's result; ``retake`` also takes back the slot it gave up."""
+    changes: dict[str, Any] = {"answers_received": F("answers_received") + 1}
+    if retake:
+        changes["taken"] = F("taken") + 1
+    await Task.filter(id=task_id).update(**changes)
+    task = await Task.get(id=task_id)
+    if retake and task.status == TaskStatus.OPEN and task.taken >= task.answers_needed:
+        task.status = TaskStatus.FULL
+        await task.save(update_fields=["status"])
+    if await after_answer(config, batch, task):
+        await maybe_complete_batch(batch)
+
+
+async def release(actor: Actor, assignment_id: int) -> Assignment:
+    """Give a claimed task back (skip it); it goes to someone else, never back to this worker."""
+    assignment = await my_assignment(actor, assignment_id)
+    if assignment.status != AssignmentStatus.CLAIMED:
+        raise InvalidInput.one(
+            "assignmentId",
+            "NOT_CLAIMED",
+            f"the assignment is {assignment.status.value}, not claimed",
+        )
+    batch = await Batch.get(id=assignment.batch_id)
+    async with atomic():
+        moved = await Assignment.filter(id=assignment.id, status=AssignmentStatus.CLAIMED).update(
+            status=AssignmentStatus.RELEASED
+        )
+        if not moved:
+            raise InvalidInput.one(
+                "assignmentId", "NOT_CLAIMED", "the assignment is no longer claimed"
+            )
+        assignment.status = AssignmentStatus.RELEASED
+        await free_slot(assignment.task_id)
+        await end_engagement(assignment, EngagementStatus.CANCELLED)
+        await emit_assignment("released", batch, assignment)
+    return assignment
+
+
+async def my_assignments(
+    actor: Actor, page: PageRequest, status: AssignmentStatus | None = None
+) -> Page[Assignment]:
+    worker = await actor.require_worker()
+    query = Assignment.filter(worker_id=worker.id)
+    if status is not None:
+        query = query.filter(status=status)
+    return await fetch_page(query, page)
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    batch: Batch
+    median_seconds: float | None
+    hourly_pay: int | None
+    """Minor units per hour at the median time on task."""
+
+
+async def median_seconds(batch_ids: Sequence[int]) -> dict[int, float]:
+    """Median time on task over each batch's most recent answers, in one statement."""
+    if not batch_ids:
+        return {}
+    conn = Assignment._meta.db
+    marks = ", ".join(
+        f"${i + 1}" if conn.capabilities.dialect == "postgres" else "?"
+        for i in range(len(batch_ids))
+    )
+    sql = (
+        "SELECT batch_id, time_on_task FROM (SELECT batch_id, time_on_task, ROW_NUMBER() OVER "
+        "(PARTITION BY batch_id ORDER BY id DESC) AS n FROM microtask_assignment "
+        f"WHERE batch_id IN ({marks}) AND time_on_task IS NOT NULL) AS recent WHERE n <= {RECENT_ANSWERS}"
+    )
+    _, rows = await conn.execute_query(sql, list(batch_ids))
+    times: dict[int, list[int]] = {}
+    for row in rows:
+        times.setdefault(int(row["batch_id"]), []).append(int(row["time_on_task"]))
+    return {batch_id: statistics.median(values) for batch_id, values in times.items()}
+
+
+def hourly(reward: int, seconds: float | None) -> int | None:
+    if not seconds:
+        return None
+    return round(reward * 3600 / seconds)
+
+
+async def feed(actor: Actor, page: PageRequest) -> Page[FeedItem]:
+    """Open batches the calling worker may claim in: audience, not blocked, not restricted, eligible.
+
+    Requirements are checked once per distinct set, so the statements stay few however long the page.
+    """
+    worker = await actor.require_worker()
+    blocks = await Block.filter(worker_id=worker.id).values_list("organization_id", "batch_id")
+    blocked_orgs = [org for org, batch in blocks if batch is None]
+    blocked_batches = [batch for _, batch in blocks if batch is not None]
+    restricted = await WorkerStanding.filter(worker_id=worker.id, restricted=True).values_list(
+        "batch_id", flat=True
+    )
+    query = Batch.filter(audience_rule(worker), status=BatchStatus.OPEN).exclude(
+        Q(organization_id__in=blocked_orgs) | Q(id__in=[*blocked_batches, *restricted])
+    )
+    now = runtime.now()
+    query = query.filter(Q(deadline=None) | Q(deadline__gt=now))
+    found = await fetch_page(query, page)
+    verdicts: dict[str, bool] = {}
+    eligible = []
+    for batch in found.items:
+        key = repr(batch.requirements)
+        if key not in verdicts:
+            verdicts[key] = (await eligibility.check(worker, batch.requirements)).eligible
+        if verdicts[key]:
+            eligible.append(batch)
+    medians = await median_seconds([b.id for b in eligible])
+    items = [FeedItem(b, medians.get(b.id), hourly(b.reward, medians.get(b.id))) for b in eligible]
+    return Page(items=items, has_next=found.has_next, has_previous=found.has_previous)

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import pytest
+
+from crowdgraph.core.errors import Forbidden, InvalidInput
+from crowdgraph.core.models import Engagement, EngagementStatus
+from crowdgraph.plugins.microtask import batches, review, work
+from crowdgraph.plugins.microtask.models import Assignment, AssignmentStatus, Task
+from crowdgraph.plugins.microtask.sweeper import sweep
+from crowdgraph.testing import Person
+from tests.plugins.microtask.conftest import Shop
+
+
+async def _claim_until_dry(worker: Person, batch_id: int) -> int:
+    claimed = 0
+    while await work.claim_next(worker.actor, batch_id) is not None:
+        claimed += 1
+    return claimed
+
+
+async def test_concurrent_claimers_never_over_assign_nor_repeat_a_worker(shop: Shop) -> None:
+    batch = await shop.batch(tasks=8, overlap=3)
+    workers = [await shop.factory.worker() for _ in range(12)]
+    counts = await asyncio.gather(*[_claim_until_dry(w, batch.id) for w in workers])
+    rows = await Assignment.filter(batch_id=batch.id).values_list("task_id", "worker_id")
+    per_task = Counter(task for task, _ in rows)
+    assert sum(counts) == len(rows) == 8 * 3
+    assert set(per_task.values()) == {3}
+    assert len(set(rows)) == len(rows)
+    assert all(t.taken == 3 for t in await Task.filter(batch_id=batch.id))
+
+
+async def test_breadth_first_spreads_claims_over_tasks(shop: Shop) -> None:
+    batch = await shop.batch(tasks=3, overlap=3, scheduling=batches.Scheduling.BREADTH_FIRST)
+    workers = [await shop.factory.worker() for _ in range(3)]
+    claimed = [await work.claim_next(w.actor, batch.id) for w in workers]
+    assert len({a.task_id for a in claimed if a}) == 3
+
+
+async def test_depth_first_fills_a_task_before_the_next(shop: Shop) -> None:
+    batch = await shop.batch(tasks=3, overlap=3)
+    workers = [await shop.factory.worker() for _ in range(3)]
+    claimed = [await work.claim_next(w.actor, batch.id) for w in workers]
+    assert len({a.task_id for a in claimed if a}) == 1
+
+
+async def test_an_expired_lease_returns_the_slot_on_the_next_claim(shop: Shop, clock) -> None:
+    batch = await shop.batch(tasks=1, overlap=1, lease_seconds=60)
+    first, second = await shop.factory.worker(), await shop.factory.worker()
+    held = await work.claim_next(first.actor, batch.id)
+    assert held is not None
+    assert await work.claim_next(second.actor, batch.id) is None
+    clock.advance(seconds=61)
+    taken = await work.claim_next(second.actor, batch.id)
+    assert taken is not None and taken.task_id == held.task_id
+    await held.refresh_from_db()
+    assert held.status == AssignmentStatus.EXPIRED
+    engagement = await Engagement.get(id=held.engagement_id)
+    assert engagement.status == EngagementStatus.CANCELLED
+
+
+async def test_submitting_after_the_lease_is_refused_and_changes_nothing(shop: Shop, clock) -> None:
+    batch = await shop.batch(tasks=1, lease_seconds=60)
+    worker = await shop.factory.worker()
+    assignment = await work.claim_next(worker.actor, batch.id)
+    assert assignment is not None
+    clock.advance(seconds=61)
+    with pytest.raises(InvalidInput) as caught:
+        await work.submit(worker.actor, shop.config, assignment.id, "cat")
+    assert caught.value.problems[0].code == "LEASE_EXPIRED"
+    await assignment.refresh_from_db()
+    assert assignment.status == AssignmentStatus.CLAIMED and assignment.answer is None
+
+
+async def test_a_wrong_answer_type_is_refused_and_changes_nothing(shop: Shop) -> None:
+    batch = await shop.batch(tasks=1)
+    worker = await shop.factory.worker()
+    assignment = await work.claim_next(worker.actor, batch.id)
+    assert assignment is not None
+    with pytest.raises(InvalidInput) as caught:
+        await work.submit(worker.actor, shop.config, assignment.id, "horse")
+    assert caught.value.problems[0].code == "INVALID_ANSWER"
+    assert "cat, dog, bird" in caught.value.problems[0].message
+    await assignment.refresh_from_db()
+    assert assignment.status == AssignmentStatus.CLAIMED
+
+
+async def test_claiming_in_a_paused_or_closed_batch_is_refused(shop: Shop) -> None:
+    batch = await shop.batch(tasks=2)
+    worker = await shop.factory.worker()
+    await batches.pause_batch(shop.owner.actor, batch.id)
+    with pytest.raises(InvalidInput) as caught:
+        await work.claim_next(worker.actor, batch.id)
+    assert caught.value.problems[0].code == "BATCH_NOT_OPEN"
+    await batches.close_batch(shop.owner.actor, batch.id)
+    with pytest.raises(InvalidInput):
+        await work.claim_next(worker.actor, batch.id)
+    assert await Assignment.filter(batch_id=batch.id).count() == 0
+
+
+async def test_a_batch_past_its_deadline_takes_no_claims_and_the_sweeper_closes_it(
+    shop: Shop, clock
+) -> None:
+    from datetime import timedelta
+
+    batch = await shop.batch(tasks=2, deadline=clock.now() + timedelta(hours=1))
+    worker = await shop.factory.worker()
+    clock.advance(hours=2)
+    with pytest.raises(InvalidInput) as caught:
+        await work.claim_next(worker.actor, batch.id)
+    assert caught.value.problems[0].code == "DEADLINE_PASSED"
+    swept = await sweep(shop.config)
+    assert swept.closed == 1
+    await batch.refresh_from_db()
+    assert batch.status == batches.BatchStatus.CLOSED
+
+
+async def test_a_released_task_goes_to_someone_else(shop: Shop) -> None:
+    batch = await shop.batch(tasks=1, overlap=1)
+    first, second = await shop.factory.worker(), await shop.factory.worker()
+    held = await work.claim_next(first.actor, batch.id)
+    assert held is not None
+    await work.release(first.actor, held.id)
+    assert await work.claim_next(first.actor, batch.id) is None
+    assert await work.claim_next(second.actor, batch.id) is not None
+
+
+async def test_a_blocked_worker_cannot_claim(shop: Shop) -> None:
+    batch = await shop.batch(tasks=1)
+    worker = await shop.factory.worker()
+    assert worker.worker is not None
+    await review.block(
+        shop.owner.actor, shop.org.id, worker.worker.id, "spam answers", batch_id=batch.id
+    )
+    with pytest.raises(Forbidden):
+        await work.claim_next(worker.actor, batch.id)
