@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from typing import Any
+
+from pydantic import BaseModel, Field
+
 from crowdgraph import __version__, hookimpl
 from crowdgraph.manifest import Manifest
+from crowdgraph.plugins.contest import phases
+from crowdgraph.plugins.contest.loaders import ContestLoaders
+from crowdgraph.schema.part import SchemaPart
+
+_sweepers: dict[int, asyncio.Task[None]] = {}
+
+
+class ContestSettings(BaseModel, extra="forbid"):
+    sweep_seconds: float = Field(default=30.0, gt=0)
+    """How often the sweeper applies passed deadlines (reads apply them too)."""
 
 
 @hookimpl
@@ -13,4 +29,43 @@ def register_manifest() -> Manifest:
         version=__version__,
         description="Contests: a challenge posed to the crowd; entrants compete, judges score, several winners are ranked and paid.",
         crowdgraph=f"=={__version__}",
+        models=("crowdgraph.plugins.contest.models",),
+        migrations="crowdgraph.plugins.contest.migrations",
+        settings=ContestSettings,
     )
+
+
+@hookimpl
+def register_schema(platform: Any) -> SchemaPart:
+    from crowdgraph.plugins.contest.schema import part
+
+    return part()
+
+
+@hookimpl
+def register_context(platform: Any, context: Any) -> dict[str, Any]:
+    return {"loaders": ContestLoaders()}
+
+
+@hookimpl
+async def register_demo_data(platform: Any, demo: Any) -> None:
+    from crowdgraph.plugins.contest.demo import create_demo_contest
+
+    await create_demo_contest(demo)
+
+
+@hookimpl
+async def startup(platform: Any) -> None:
+    interval = platform.plugin_settings("contest").sweep_seconds
+    _sweepers[id(platform)] = asyncio.create_task(
+        phases.sweep_forever(interval), name="contest-deadlines"
+    )
+
+
+@hookimpl
+async def shutdown(platform: Any) -> None:
+    task = _sweepers.pop(id(platform), None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,151 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+import functools
+from crowdgraph.core.models import Audience
+from crowdgraph.plugins.contest.models import AppealStatus, AwardKind, EntryStatus, Phase
+from json import dumps, loads
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+from tortoise.indexes import Index
+
+class Migration(migrations.Migration):
+    initial = True
+
+    operations = [
+        ops.CreateModel(
+            name='Contest',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('organization_id', fields.IntField(db_index=True)),
+                ('project_id', fields.IntField(db_index=True)),
+                ('created_by_id', fields.IntField()),
+                ('title', fields.CharField(max_length=160)),
+                ('brief', fields.TextField(unique=False)),
+                ('requirements', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('audience', fields.CharEnumField(description='INTERNAL: internal\nEXTERNAL: external\nBOTH: both', enum_type=Audience, max_length=16)),
+                ('currency', fields.CharField(max_length=3)),
+                ('prizes', fields.JSONField(encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('honorable_mentions', fields.SmallIntField(default=0)),
+                ('honorable_mention_amount', fields.BigIntField(default=0)),
+                ('finalists', fields.SmallIntField(default=0)),
+                ('participation_award', fields.BigIntField(default=0)),
+                ('judge_fee', fields.BigIntField(default=0)),
+                ('judge_skill', fields.CharField(default='', max_length=60)),
+                ('max_entrants', fields.IntField(null=True)),
+                ('max_submissions_per_entrant', fields.SmallIntField(default=5)),
+                ('criteria', fields.JSONField(encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('scale', fields.SmallIntField(default=10)),
+                ('passing_score', fields.IntField(default=0)),
+                ('phase', fields.CharEnumField(default=Phase.DRAFT, description='DRAFT: draft\nREGISTRATION: registration\nSUBMISSION: submission\nREVIEW: review\nAPPEALS: appeals\nWINNERS_ANNOUNCED: winners_announced\nCLOSED: closed\nCANCELLED: cancelled', enum_type=Phase, max_length=20)),
+                ('round', fields.SmallIntField(default=1)),
+                ('registration_ends_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('qualifying_ends_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('qualifying_review_ends_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('submission_ends_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('review_ends_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('appeals_ends_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('deadline', fields.DatetimeField(null=True, db_index=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'contest_contest', 'app': 'contest', 'pk_attr': 'id', 'table_description': 'A challenge posed to the crowd, with its prize table, scorecard, deadlines and phase.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ContestAward',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('contest', fields.ForeignKeyField('contest.Contest', source_field='contest_id', db_constraint=True, to_field='id', related_name='awards', on_delete=OnDelete.CASCADE)),
+                ('entry_id', fields.IntField()),
+                ('kind', fields.CharEnumField(description='PLACE: place\nHONORABLE_MENTION: honorable_mention\nPARTICIPATION: participation', enum_type=AwardKind, max_length=20)),
+                ('slot', fields.IntField()),
+                ('amount', fields.BigIntField()),
+                ('ledger_entry_id', fields.BigIntField()),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'contest_award', 'app': 'contest', 'unique_together': (('contest', 'kind', 'slot'),), 'pk_attr': 'id', 'table_description': 'Money paid to an entrant, one row per contest and slot, so each is paid exactly once.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ContestEntry',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('contest', fields.ForeignKeyField('contest.Contest', source_field='contest_id', db_constraint=True, to_field='id', related_name='entries', on_delete=OnDelete.CASCADE)),
+                ('worker_id', fields.IntField()),
+                ('account_id', fields.IntField()),
+                ('engagement_id', fields.IntField(null=True)),
+                ('status', fields.CharEnumField(default=EntryStatus.ACTIVE, description='ACTIVE: active\nWITHDRAWN: withdrawn\nELIMINATED: eliminated\nFINISHED: finished', enum_type=EntryStatus, max_length=16)),
+                ('finalist', fields.BooleanField(default=False)),
+                ('final_score', fields.IntField(null=True)),
+                ('rank', fields.IntField(null=True)),
+                ('registered_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'contest_entry', 'app': 'contest', 'unique_together': (('contest', 'worker_id'),), 'indexes': [Index(fields=['contest_id', 'id'])], 'pk_attr': 'id', 'table_description': "An entrant's place in a contest, linked to a core engagement (detail_type ContestEntry)."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ContestJudge',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('contest', fields.ForeignKeyField('contest.Contest', source_field='contest_id', db_constraint=True, to_field='id', related_name='judges', on_delete=OnDelete.CASCADE)),
+                ('account_id', fields.IntField()),
+                ('name', fields.CharField(max_length=120)),
+                ('member', fields.BooleanField()),
+                ('fee', fields.BigIntField(default=0)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'contest_judge', 'app': 'contest', 'unique_together': (('contest', 'account_id'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ContestSubmission',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('entry', fields.ForeignKeyField('contest.ContestEntry', source_field='entry_id', db_constraint=True, to_field='id', related_name='submissions', on_delete=OnDelete.CASCADE)),
+                ('contest_id', fields.IntField()),
+                ('round', fields.SmallIntField()),
+                ('version', fields.SmallIntField()),
+                ('text', fields.TextField(default='', unique=False)),
+                ('links', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('files', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('judged', fields.BooleanField(default=False)),
+                ('submitted_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'contest_submission', 'app': 'contest', 'unique_together': (('entry', 'round', 'version'),), 'indexes': [Index(fields=['contest_id', 'round', 'judged'])], 'pk_attr': 'id', 'table_description': "One version of an entrant's work: versions are never changed, a new one is added."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ContestScore',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('submission', fields.ForeignKeyField('contest.ContestSubmission', source_field='submission_id', db_constraint=True, to_field='id', related_name='scores', on_delete=OnDelete.CASCADE)),
+                ('judge', fields.ForeignKeyField('contest.ContestJudge', source_field='judge_id', db_constraint=True, to_field='id', related_name='scores', on_delete=OnDelete.CASCADE)),
+                ('contest_id', fields.IntField()),
+                ('values', fields.JSONField(encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('total', fields.IntField()),
+                ('feedback', fields.TextField(default='', unique=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'contest_score', 'app': 'contest', 'unique_together': (('submission', 'judge'),), 'indexes': [Index(fields=['contest_id', 'judge_id'])], 'pk_attr': 'id', 'table_description': "One judge's scorecard for one submission."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ContestAppeal',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('score', fields.ForeignKeyField('contest.ContestScore', source_field='score_id', db_constraint=True, to_field='id', related_name='appeals', on_delete=OnDelete.CASCADE)),
+                ('contest_id', fields.IntField()),
+                ('entry_id', fields.IntField()),
+                ('reason', fields.TextField(unique=False)),
+                ('status', fields.CharEnumField(default=AppealStatus.OPEN, description='OPEN: open\nACCEPTED: accepted\nREJECTED: rejected', enum_type=AppealStatus, max_length=16)),
+                ('answer', fields.TextField(default='', unique=False)),
+                ('total_before', fields.IntField()),
+                ('total_after', fields.IntField(null=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('answered_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'contest_appeal', 'app': 'contest', 'unique_together': (('score', 'entry_id'),), 'indexes': [Index(fields=['contest_id', 'status'])], 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+    ]

@@ -1,0 +1,830 @@
+"""The contest plugin's part of the GraphQL schema: thin resolvers over the services."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+import strawberry
+from strawberry.dataloader import DataLoader
+from strawberry.scalars import JSON
+
+from crowdgraph.core.errors import InvalidInput
+from crowdgraph.core.models import Account, Audience
+from crowdgraph.core.pages import fetch_page
+from crowdgraph.plugins.contest import contests, entries, judging, phases, results
+from crowdgraph.plugins.contest import models as m
+from crowdgraph.plugins.contest.loaders import ContestLoaders
+from crowdgraph.plugins.contest.prizes import pool_total
+from crowdgraph.plugins.contest.scoring import TIE_RULE
+from crowdgraph.schema.context import Context
+from crowdgraph.schema.errors import Payload, run_mutation
+from crowdgraph.schema.part import SchemaPart
+from crowdgraph.schema.relay import Connection, Node, connection, decode_id, to_global_id
+from crowdgraph.schema.types import EngagementDetail, Long, Money, ProjectStage
+
+ContestPhase = strawberry.enum(m.Phase, name="ContestPhase")
+ContestEntryStatus = strawberry.enum(m.EntryStatus, name="ContestEntryStatus")
+ContestAppealStatus = strawberry.enum(m.AppealStatus, name="ContestAppealStatus")
+ContestAwardKind = strawberry.enum(m.AwardKind, name="ContestAwardKind")
+
+
+def _ctx(info: strawberry.Info) -> Context:
+    context: Context = info.context
+    return context
+
+
+def _loaders(context: Context) -> ContestLoaders:
+    loaders: ContestLoaders = context.plugins["contest"]["loaders"]
+    return loaders
+
+
+def _awards_by_entry(context: Context) -> DataLoader[int, list[m.ContestAward]]:
+    return context.children(m.ContestAward, "entry_id")
+
+
+@strawberry.type
+class ContestPrize:
+    place: int
+    amount: Money
+
+
+@strawberry.type
+class ContestCriterion:
+    name: str
+    weight: int
+
+
+@strawberry.type(description="How submissions are scored; scores are hundredths of a percent.")
+class ContestScorecard:
+    criteria: list[ContestCriterion]
+    scale: int = strawberry.field(description="Each criterion is scored 0..scale.")
+    passing_score: int = strawberry.field(description="Minimum final score to qualify (0..10000).")
+    tie_rule: str
+
+
+@strawberry.type
+class ContestDeadlines:
+    registration_ends_at: datetime
+    qualifying_ends_at: datetime | None
+    qualifying_review_ends_at: datetime | None
+    submission_ends_at: datetime
+    review_ends_at: datetime
+    appeals_ends_at: datetime
+
+
+@strawberry.type
+class ContestFile:
+    name: str
+    url: str
+    size: Long
+    sha256: str
+
+
+@strawberry.type(description="A score and its feedback; it never names the judge.")
+class ContestScore(Node):
+    values: JSON
+    total: int
+    feedback: str
+
+    @classmethod
+    def from_row(cls, row: m.ContestScore) -> ContestScore:
+        return cls(
+            id=to_global_id("ContestScore", row.id),
+            values=cast(JSON, row.values),
+            total=row.total,
+            feedback=row.feedback,
+        )
+
+
+@strawberry.type
+class ContestAppeal(Node):
+    score_id: strawberry.ID
+    submission_pk: strawberry.Private[int]
+    reason: str
+    status: ContestAppealStatus  # type: ignore[valid-type]
+    answer: str
+    total_before: int
+    total_after: int | None
+    created_at: datetime
+    answered_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: m.ContestAppeal) -> ContestAppeal:
+        return cls(
+            id=to_global_id("ContestAppeal", row.id),
+            score_id=to_global_id("ContestScore", row.score_id),
+            submission_pk=row.score.submission_id,
+            reason=row.reason,
+            status=row.status,
+            answer=row.answer,
+            total_before=row.total_before,
+            total_after=row.total_after,
+            created_at=row.created_at,
+            answered_at=row.answered_at,
+        )
+
+    @strawberry.field
+    def submission_id(self) -> strawberry.ID:
+        return to_global_id("ContestSubmission", self.submission_pk)
+
+
+@strawberry.type
+class ContestAward:
+    kind: ContestAwardKind  # type: ignore[valid-type]
+    place: int = strawberry.field(description="The place or mention number (participation: 0).")
+    amount: Money
+
+    @classmethod
+    def from_row(cls, row: m.ContestAward, currency: str) -> ContestAward:
+        slot = 0 if row.kind == m.AwardKind.PARTICIPATION else row.slot
+        return cls(kind=row.kind, place=slot, amount=Money.of(row.amount, currency))
+
+
+@strawberry.type(description="One version of an entrant's work. Judges never learn whose it is.")
+class ContestSubmission(Node):
+    pk: strawberry.Private[int]
+    entry_pk: strawberry.Private[int]
+    organization_pk: strawberry.Private[int]
+    round: int
+    version: int
+    text: str
+    links: list[str]
+    files: list[ContestFile]
+    judged: bool
+    submitted_at: datetime
+
+    @classmethod
+    def from_row(cls, row: m.ContestSubmission, organization_id: int) -> ContestSubmission:
+        return cls(
+            id=to_global_id("ContestSubmission", row.id),
+            pk=row.id,
+            entry_pk=row.entry_id,
+            organization_pk=organization_id,
+            round=row.round,
+            version=row.version,
+            text=row.text,
+            links=row.links,
+            files=[ContestFile(**f) for f in row.files],
+            judged=row.judged,
+            submitted_at=row.submitted_at,
+        )
+
+    @strawberry.field(description="The entry: for its entrant and the organizers only, else null.")
+    async def entry(self, info: strawberry.Info) -> ContestEntry | None:
+        context = _ctx(info)
+        row = await context.by_id(m.ContestEntry).load(self.entry_pk)
+        if row is None or not _may_see_entry(context, row, self.organization_pk):
+            return None
+        return ContestEntry.from_row(row, self.organization_pk)
+
+
+def _may_see_entry(context: Context, entry: m.ContestEntry, organization_id: int) -> bool:
+    actor = context.actor
+    return actor.can_manage(organization_id) or (
+        actor.account_id is not None and actor.account_id == entry.account_id
+    )
+
+
+@strawberry.type(description="An entrant's place in a contest (the detail of their engagement).")
+class ContestEntry(EngagementDetail):
+    pk: strawberry.Private[int]
+    contest_pk: strawberry.Private[int]
+    account_pk: strawberry.Private[int]
+    organization_pk: strawberry.Private[int]
+    status: ContestEntryStatus  # type: ignore[valid-type]
+    finalist: bool
+    final_score: int | None
+    rank: int | None
+    registered_at: datetime
+
+    @classmethod
+    def from_row(cls, row: m.ContestEntry, organization_id: int) -> ContestEntry:
+        return cls(
+            id=to_global_id("ContestEntry", row.id),
+            model="contest",
+            pk=row.id,
+            contest_pk=row.contest_id,
+            account_pk=row.account_id,
+            organization_pk=organization_id,
+            status=row.status,
+            finalist=row.finalist,
+            final_score=row.final_score,
+            rank=row.rank,
+            registered_at=row.registered_at,
+        )
+
+    @strawberry.field
+    async def entrant_name(self, info: strawberry.Info) -> str:
+        account = await _ctx(info).by_id(Account).load(self.account_pk)
+        return account.name if account else ""
+
+    @strawberry.field(description="Every version, oldest first.")
+    async def submissions(self, info: strawberry.Info) -> list[ContestSubmission]:
+        rows = await _ctx(info).children(m.ContestSubmission, "entry_id").load(self.pk)
+        return [ContestSubmission.from_row(r, self.organization_pk) for r in rows]
+
+    @strawberry.field(description="Scores and feedback of the rounds whose review is over.")
+    async def scores(self, info: strawberry.Info) -> list[ContestScore]:
+        context = _ctx(info)
+        contest = await context.by_id(m.Contest).load(self.contest_pk)
+        if contest is None:
+            return []
+        last = judging.last_reviewed_round(contest)
+        rows = await _loaders(context).scores_by_entry.load(self.pk)
+        return [ContestScore.from_row(r.score) for r in rows if r.round <= last]
+
+    @strawberry.field
+    async def awards(self, info: strawberry.Info) -> list[ContestAward]:
+        context = _ctx(info)
+        rows = await _awards_by_entry(context).load(self.pk)
+        contest = await context.by_id(m.Contest).load(self.contest_pk)
+        currency = contest.currency if contest else ""
+        return [ContestAward.from_row(r, currency) for r in rows]
+
+
+@strawberry.type
+class ContestStanding:
+    rank: int
+    entrant_name: str
+    final_score: int
+    prize: Money
+
+
+@strawberry.type
+class ContestJudgeProgress:
+    judge_name: str
+    scored: int
+    total: int
+
+
+@strawberry.type(description="A challenge posed to the crowd: a stage of a project.")
+class Contest(ProjectStage):
+    pk: strawberry.Private[int]
+    organization_pk: strawberry.Private[int]
+    brief: str
+    requirements: JSON
+    audience: Audience
+    phase: ContestPhase  # type: ignore[valid-type]
+    round: int
+    deadline: datetime | None = strawberry.field(description="When the current phase ends.")
+    deadlines: ContestDeadlines
+    prizes: list[ContestPrize]
+    honorable_mentions: int
+    honorable_mention_amount: Money
+    finalists: int = strawberry.field(description="How many the qualifying round picks (0: none).")
+    participation_award: Money
+    judge_fee: Money
+    guaranteed_pool: Money
+    max_entrants: int | None
+    max_submissions_per_entrant: int
+    scorecard: ContestScorecard
+
+    @classmethod
+    def from_row(cls, row: m.Contest) -> Contest:
+        def cash(amount: int) -> Money:
+            return Money.of(amount, row.currency)
+
+        return cls(
+            id=to_global_id("Contest", row.id),
+            pk=row.id,
+            organization_pk=row.organization_id,
+            title=row.title,
+            model="contest",
+            brief=row.brief,
+            requirements=cast(JSON, row.requirements),
+            audience=row.audience,
+            phase=row.phase,
+            round=row.round,
+            deadline=row.deadline,
+            deadlines=ContestDeadlines(
+                registration_ends_at=row.registration_ends_at,
+                qualifying_ends_at=row.qualifying_ends_at,
+                qualifying_review_ends_at=row.qualifying_review_ends_at,
+                submission_ends_at=row.submission_ends_at,
+                review_ends_at=row.review_ends_at,
+                appeals_ends_at=row.appeals_ends_at,
+            ),
+            prizes=[ContestPrize(place=i + 1, amount=cash(a)) for i, a in enumerate(row.prizes)],
+            honorable_mentions=row.honorable_mentions,
+            honorable_mention_amount=cash(row.honorable_mention_amount),
+            finalists=row.finalists,
+            participation_award=cash(row.participation_award),
+            judge_fee=cash(row.judge_fee),
+            guaranteed_pool=cash(
+                pool_total(row.prizes, row.honorable_mentions, row.honorable_mention_amount)
+            ),
+            max_entrants=row.max_entrants,
+            max_submissions_per_entrant=row.max_submissions_per_entrant,
+            scorecard=ContestScorecard(
+                criteria=[
+                    ContestCriterion(name=c["name"], weight=c["weight"]) for c in row.criteria
+                ],
+                scale=row.scale,
+                passing_score=row.passing_score,
+                tie_rule=TIE_RULE,
+            ),
+        )
+
+    @strawberry.field(description="Every entry (organizers only).")
+    async def entries(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ContestEntry]:
+        context = _ctx(info)
+        context.actor.require_manager(self.organization_pk)
+        page = await _page(context, m.ContestEntry.filter(contest_id=self.pk), first, after)
+        return connection(page, lambda r: ContestEntry.from_row(r, self.organization_pk))
+
+    @strawberry.field(description="The caller's own entry, if they registered.")
+    async def my_entry(self, info: strawberry.Info) -> ContestEntry | None:
+        worker = await _ctx(info).actor.worker()
+        if worker is None:
+            return None
+        row = await m.ContestEntry.get_or_none(contest_id=self.pk, worker_id=worker.id)
+        return ContestEntry.from_row(row, self.organization_pk) if row else None
+
+    @strawberry.field(description="The current round's submissions to score (judges, organizers).")
+    async def submissions_to_judge(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ContestSubmission]:
+        context = _ctx(info)
+        _, page = await judging.submissions_to_judge(
+            context.actor, self.pk, context.page(first, after)
+        )
+        return connection(page, lambda r: ContestSubmission.from_row(r, self.organization_pk))
+
+    @strawberry.field(description="Appeals: a judge sees those on their scores, organizers all.")
+    async def appeals(self, info: strawberry.Info) -> list[ContestAppeal]:
+        context = _ctx(info)
+        contest = await contests.get_contest(context.actor, self.pk)
+        rows = await judging.appeals_to_answer(context.actor, contest)
+        await m.ContestAppeal.fetch_for_list(rows, "score")
+        return [ContestAppeal.from_row(r) for r in rows]
+
+    @strawberry.field(description="How far each judge is (organizers only).")
+    async def judging_progress(self, info: strawberry.Info) -> list[ContestJudgeProgress]:
+        context = _ctx(info)
+        contest = await contests.get_contest(context.actor, self.pk)
+        report = await judging.judging_progress(context.actor, contest)
+        return [
+            ContestJudgeProgress(judge_name=p.judge.name, scored=p.scored, total=p.total)
+            for p in report
+        ]
+
+    @strawberry.field(
+        description="Final ranking with prizes: public once winners are announced, "
+        "organizers see it from the appeals phase on."
+    )
+    async def leaderboard(self, info: strawberry.Info) -> list[ContestStanding] | None:
+        context = _ctx(info)
+        contest = await contests.get_contest(context.actor, self.pk)
+        rows = await leaderboard(context, contest)
+        return rows
+
+
+async def _page(context: Context, query: Any, first: int | None, after: str | None) -> Any:
+    return await fetch_page(query, context.page(first, after))
+
+
+async def leaderboard(context: Context, contest: m.Contest) -> list[ContestStanding] | None:
+    public = contest.phase in (m.Phase.WINNERS_ANNOUNCED, m.Phase.CLOSED)
+    organizer = context.actor.can_manage(contest.organization_id)
+    if public:
+        ranked = await m.ContestEntry.filter(
+            contest_id=contest.id, status=m.EntryStatus.FINISHED, rank__isnull=False
+        ).order_by("rank")
+        scores = [(e, e.final_score or 0) for e in ranked]
+    elif organizer and contest.phase == m.Phase.APPEALS:
+        standings = await results.standings(contest)
+        rows = {e.id: e for e in await m.ContestEntry.filter(contest_id=contest.id)}
+        scores = [(rows[s.entry_id], s.score) for s in standings]
+    else:
+        return None
+    accounts = await context.by_id(Account).load_many([e.account_id for e, _ in scores])
+    prizes = await _awards_by_entry(context).load_many([e.id for e, _ in scores])
+    return [
+        ContestStanding(
+            rank=position,
+            entrant_name=account.name if account else "",
+            final_score=score,
+            prize=Money.of(
+                sum(a.amount for a in won if a.kind != m.AwardKind.PARTICIPATION),
+                contest.currency,
+            ),
+        )
+        for position, ((_, score), account, won) in enumerate(
+            zip(scores, accounts, prizes, strict=True), start=1
+        )
+    ]
+
+
+@strawberry.input
+class ContestCriterionInput:
+    name: str
+    weight: int = 1
+
+
+@strawberry.input
+class CreateContestInput:
+    project_id: strawberry.ID
+    title: str
+    brief: str
+    prizes: list[Long] = strawberry.field(description="Minor units for places 1..N, best first.")
+    criteria: list[ContestCriterionInput]
+    registration_ends_at: datetime
+    submission_ends_at: datetime
+    review_ends_at: datetime
+    appeals_ends_at: datetime
+    audience: Audience | None = None
+    requirements: JSON | None = None
+    honorable_mentions: int = 0
+    honorable_mention_amount: Long = Long(0)
+    finalists: int = 0
+    participation_award: Long = Long(0)
+    qualifying_ends_at: datetime | None = None
+    qualifying_review_ends_at: datetime | None = None
+    judge_fee: Long = Long(0)
+    judge_skill: str = ""
+    max_entrants: int | None = None
+    max_submissions_per_entrant: int = 5
+    scale: int = 10
+    passing_score: int = 0
+
+
+@strawberry.type
+class ContestPayload(Payload):
+    contest: Contest | None = None
+
+
+@strawberry.input
+class AddContestJudgeInput:
+    contest_id: strawberry.ID
+    email: str
+
+
+@strawberry.input
+class MoveContestPhaseInput:
+    contest_id: strawberry.ID
+    to: ContestPhase  # type: ignore[valid-type]
+
+
+@strawberry.input
+class ContestIdInput:
+    contest_id: strawberry.ID
+
+
+@strawberry.type
+class ContestEntryPayload(Payload):
+    entry: ContestEntry | None = None
+
+
+@strawberry.input
+class ContestFileInput:
+    name: str
+    url: str
+    size: Long
+    sha256: str
+
+
+@strawberry.input
+class SubmitToContestInput:
+    contest_id: strawberry.ID
+    text: str = ""
+    links: list[str] = strawberry.field(default_factory=list)
+    files: list[ContestFileInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ContestSubmissionPayload(Payload):
+    submission: ContestSubmission | None = None
+
+
+@strawberry.input
+class ScoreContestSubmissionInput:
+    submission_id: strawberry.ID
+    values: JSON = strawberry.field(description='Criterion name to score, e.g. {"Concept": 8}.')
+    feedback: str = ""
+
+
+@strawberry.type
+class ContestScorePayload(Payload):
+    score: ContestScore | None = None
+
+
+@strawberry.input
+class AppealContestScoreInput:
+    score_id: strawberry.ID
+    reason: str
+
+
+@strawberry.input
+class AnswerContestAppealInput:
+    appeal_id: strawberry.ID
+    answer: str
+    values: JSON | None = strawberry.field(
+        default=None, description="New criterion scores, when the appeal changes the score."
+    )
+
+
+@strawberry.type
+class ContestAppealPayload(Payload):
+    appeal: ContestAppeal | None = None
+
+
+@strawberry.type
+class AwardContestPayload(Payload):
+    contest: Contest | None = None
+    awards: list[ContestAward] = strawberry.field(default_factory=list)
+
+
+def _values(raw: Any, field: str) -> dict[str, int]:
+    if not isinstance(raw, dict) or not all(
+        isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+        for k, v in raw.items()
+    ):
+        raise InvalidInput.one(
+            field, "INVALID_FORMAT", f"{field} must map criterion names to whole numbers"
+        )
+    return raw
+
+
+def _requirements(raw: Any) -> list[dict[str, Any]]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
+        raise InvalidInput.one(
+            "requirements", "INVALID_FORMAT", "requirements must be a list of objects"
+        )
+    return raw
+
+
+def _contest_pk(gid: str) -> int:
+    return decode_id(gid, "Contest", field="contestId")
+
+
+@strawberry.type
+class ContestMutation:
+    @strawberry.mutation(description="Create a contest (a draft) in a project the caller manages.")
+    async def create_contest(
+        self, info: strawberry.Info, input: CreateContestInput
+    ) -> ContestPayload:
+        context = _ctx(info)
+
+        async def act() -> dict[str, Any]:
+            draft = contests.ContestDraft(
+                title=input.title,
+                brief=input.brief,
+                prizes=[int(p) for p in input.prizes],
+                criteria=[{"name": c.name.strip(), "weight": c.weight} for c in input.criteria],
+                registration_ends_at=input.registration_ends_at,
+                submission_ends_at=input.submission_ends_at,
+                review_ends_at=input.review_ends_at,
+                appeals_ends_at=input.appeals_ends_at,
+                audience=input.audience,
+                requirements=_requirements(input.requirements),
+                honorable_mentions=input.honorable_mentions,
+                honorable_mention_amount=int(input.honorable_mention_amount),
+                finalists=input.finalists,
+                participation_award=int(input.participation_award),
+                qualifying_ends_at=input.qualifying_ends_at,
+                qualifying_review_ends_at=input.qualifying_review_ends_at,
+                judge_fee=int(input.judge_fee),
+                judge_skill=input.judge_skill,
+                max_entrants=input.max_entrants,
+                max_submissions_per_entrant=input.max_submissions_per_entrant,
+                scale=input.scale,
+                passing_score=input.passing_score,
+            )
+            project = decode_id(input.project_id, "Project", field="projectId")
+            row = await contests.create_contest(context.actor, project, draft)
+            return {"contest": Contest.from_row(row)}
+
+        return await run_mutation(ContestPayload, act())
+
+    @strawberry.mutation(description="Invite a judge: an organization member or a skilled worker.")
+    async def add_contest_judge(
+        self, info: strawberry.Info, input: AddContestJudgeInput
+    ) -> ContestPayload:
+        context = _ctx(info)
+
+        async def act() -> dict[str, Any]:
+            judge = await contests.add_judge(
+                context.actor, _contest_pk(input.contest_id), input.email
+            )
+            return {"contest": Contest.from_row(await m.Contest.get(id=judge.contest_id))}
+
+        return await run_mutation(ContestPayload, act())
+
+    @strawberry.mutation(description="An organizer's early phase move, where the rules allow it.")
+    async def move_contest_phase(
+        self, info: strawberry.Info, input: MoveContestPhaseInput
+    ) -> ContestPayload:
+        context = _ctx(info)
+
+        async def act() -> dict[str, Any]:
+            contest = await contests.get_managed_contest(
+                context.actor, _contest_pk(input.contest_id)
+            )
+            moved = await phases.move_by_organizer(context.actor, contest, m.Phase(input.to))
+            return {"contest": Contest.from_row(moved)}
+
+        return await run_mutation(ContestPayload, act())
+
+    @strawberry.mutation
+    async def register_for_contest(
+        self, info: strawberry.Info, input: ContestIdInput
+    ) -> ContestEntryPayload:
+        context = _ctx(info)
+
+        async def act() -> dict[str, Any]:
+            entry = await entries.register(context.actor, _contest_pk(input.contest_id))
+            contest = await m.Contest.get(id=entry.contest_id)
+            return {"entry": ContestEntry.from_row(entry, contest.organization_id)}
+
+        return await run_mutation(ContestEntryPayload, act())
+
+    @strawberry.mutation(description="Add a new version of the caller's work.")
+    async def submit_to_contest(
+        self, info: strawberry.Info, input: SubmitToContestInput
+    ) -> ContestSubmissionPayload:
+        context = _ctx(info)
+
+        async def act() -> dict[str, Any]:
+            work = entries.Work(
+                text=input.text,
+                links=list(input.links),
+                files=[entries.FileRef(f.name, f.url, int(f.size), f.sha256) for f in input.files],
+            )
+            row = await entries.submit(context.actor, _contest_pk(input.contest_id), work)
+            contest = await m.Contest.get(id=row.contest_id)
+            return {"submission": ContestSubmission.from_row(row, contest.organization_id)}
+
+        return await run_mutation(ContestSubmissionPayload, act())
+
+    @strawberry.mutation
+    async def withdraw_from_contest(
+        self, info: strawberry.Info, input: ContestIdInput
+    ) -> ContestEntryPayload:
+        context = _ctx(info)
+
+        async def act() -> dict[str, Any]:
+            entry = await entries.withdraw(context.actor, _contest_pk(input.contest_id))
+            contest = await m.Contest.get(id=entry.contest_id)
+            return {"entry": ContestEntry.from_row(entry, contest.organization_id)}
+
+        return await run_mutation(ContestEntryPayload, act())
+
+    @strawberry.mutation(description="A judge's scorecard for a submission (review phase).")
+    async def score_contest_submission(
+        self, info: strawberry.Info, input: ScoreContestSubmissionInput
+    ) -> ContestScorePayload:
+        context = _ctx(info)
+
+        async def act() -> dict[str, Any]:
+            pk = decode_id(input.submission_id, "ContestSubmission", field="submissionId")
+            row = await judging.score(
+                context.actor, pk, _values(input.values, "values"), input.feedback
+            )
+            return {"score": ContestScore.from_row(row)}
+
+        return await run_mutation(ContestScorePayload, act())
+
+    @strawberry.mutation(description="Appeal one of the caller's scores (appeals phase).")
+    async def appeal_contest_score(
+        self, info: strawberry.Info, input: AppealContestScoreInput
+    ) -> ContestAppealPayload:
+        context = _ctx(info)
+
+        async def act() -> dict[str, Any]:
+            pk = decode_id(input.score_id, "ContestScore", field="scoreId")
+            row = await judging.appeal(context.actor, pk, input.reason)
+            await row.fetch_related("score")
+            return {"appeal": ContestAppeal.from_row(row)}
+
+        return await run_mutation(ContestAppealPayload, act())
+
+    @strawberry.mutation(description="The judge answers an appeal, optionally changing the score.")
+    async def answer_contest_appeal(
+        self, info: strawberry.Info, input: AnswerContestAppealInput
+    ) -> ContestAppealPayload:
+        context = _ctx(info)
+
+        async def act() -> dict[str, Any]:
+            pk = decode_id(input.appeal_id, "ContestAppeal", field="appealId")
+            values = None if input.values is None else _values(input.values, "values")
+            row = await judging.answer(context.actor, pk, input.answer, values)
+            return {"appeal": ContestAppeal.from_row(row)}
+
+        return await run_mutation(ContestAppealPayload, act())
+
+    @strawberry.mutation(
+        description="Pay the prizes once appeals are over; paid once, however often sent."
+    )
+    async def award_contest(
+        self, info: strawberry.Info, input: ContestIdInput
+    ) -> AwardContestPayload:
+        context = _ctx(info)
+
+        async def act() -> dict[str, Any]:
+            contest = await contests.get_managed_contest(
+                context.actor, _contest_pk(input.contest_id)
+            )
+            rows = await phases.announce_winners(context.actor, contest)
+            return {
+                "contest": Contest.from_row(contest),
+                "awards": [ContestAward.from_row(r, contest.currency) for r in rows],
+            }
+
+        return await run_mutation(AwardContestPayload, act())
+
+
+@strawberry.type
+class ContestQuery:
+    @strawberry.field(description="Contests the caller may see, oldest first.")
+    async def contests(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Contest]:
+        context = _ctx(info)
+        context.actor.require_account()
+        query = m.Contest.filter(await contests.visible_rule(context.actor))
+        page = await _page(context, query, first, after)
+        page.items = [await phases.refresh(row) for row in page.items]
+        return connection(page, Contest.from_row)
+
+
+async def resolve_contest(context: Context, pk: int) -> Contest | None:
+    return Contest.from_row(await contests.get_contest(context.actor, pk))
+
+
+async def resolve_entry(context: Context, pk: int) -> ContestEntry | None:
+    row = await m.ContestEntry.get_or_none(id=pk)
+    if row is None:
+        return None
+    contest = await contests.get_contest(context.actor, row.contest_id)
+    if not _may_see_entry(context, row, contest.organization_id):
+        return None
+    return ContestEntry.from_row(row, contest.organization_id)
+
+
+async def resolve_submission(context: Context, pk: int) -> ContestSubmission | None:
+    row = await m.ContestSubmission.get_or_none(id=pk).prefetch_related("entry")
+    if row is None:
+        return None
+    contest = await contests.get_contest(context.actor, row.contest_id)
+    judge = await contests.is_judge(context.actor, contest.id)
+    if judge is None and not _may_see_entry(context, row.entry, contest.organization_id):
+        return None
+    if judge is not None and not row.judged:
+        return None
+    return ContestSubmission.from_row(row, contest.organization_id)
+
+
+async def _score_visible(context: Context, score: m.ContestScore) -> bool:
+    """Organizers, the judge who gave it, and its entrant once the round's review is over."""
+    contest = await contests.get_contest(context.actor, score.contest_id)
+    if context.actor.can_manage(contest.organization_id):
+        return True
+    judge = await contests.is_judge(context.actor, contest.id)
+    if judge is not None:
+        return judge.id == score.judge_id
+    submission = await score.submission
+    entry = await submission.entry
+    return (
+        entry.account_id == context.actor.account_id
+        and submission.round <= judging.last_reviewed_round(contest)
+    )
+
+
+async def resolve_score(context: Context, pk: int) -> ContestScore | None:
+    row = await m.ContestScore.get_or_none(id=pk)
+    if row is None or not await _score_visible(context, row):
+        return None
+    return ContestScore.from_row(row)
+
+
+async def resolve_appeal(context: Context, pk: int) -> ContestAppeal | None:
+    row = await m.ContestAppeal.get_or_none(id=pk).prefetch_related("score")
+    if row is None or not await _score_visible(context, row.score):
+        return None
+    return ContestAppeal.from_row(row)
+
+
+async def stages(context: Context, project_id: int) -> list[Contest]:
+    return [Contest.from_row(c) for c in await contests.project_contests(context.actor, project_id)]
+
+
+def part() -> SchemaPart:
+    return SchemaPart(
+        query=ContestQuery,
+        mutation=ContestMutation,
+        types=[Contest, ContestEntry, ContestSubmission, ContestScore, ContestAppeal],
+        nodes={
+            "Contest": resolve_contest,
+            "ContestEntry": resolve_entry,
+            "ContestSubmission": resolve_submission,
+            "ContestScore": resolve_score,
+            "ContestAppeal": resolve_appeal,
+        },
+        details={"ContestEntry": resolve_entry},
+        stages=[stages],
+    )
