@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
 from crowdgraph import __version__, hookimpl
+from crowdgraph.core.eligibility import RequirementKind
 from crowdgraph.manifest import Manifest
+from crowdgraph.platform import Platform
+from crowdgraph.plugins.marketplace import contracts, exams, schema
+from crowdgraph.plugins.marketplace import demo as demo_data
+from crowdgraph.plugins.marketplace.settings import MarketplaceSettings, settings_of
+from crowdgraph.schema.part import SchemaPart
+
+log = logging.getLogger("crowdgraph.marketplace")
+_sweepers: dict[int, asyncio.Task[None]] = {}
 
 
 @hookimpl
@@ -13,4 +27,55 @@ def register_manifest() -> Manifest:
         version=__version__,
         description="Talent marketplace: offers, job postings, screening exams, proposals and contracts with milestones.",
         crowdgraph=f"=={__version__}",
+        models=("crowdgraph.plugins.marketplace.models",),
+        migrations="crowdgraph.plugins.marketplace.migrations",
+        settings=MarketplaceSettings,
     )
+
+
+@hookimpl
+def register_requirements(platform: Platform) -> list[RequirementKind]:
+    return [exams.EXAM_REQUIREMENT]
+
+
+@hookimpl
+def register_schema(platform: Platform) -> SchemaPart:
+    return schema.schema_part()
+
+
+@hookimpl
+async def register_demo_data(platform: Platform, demo: Any) -> None:
+    await demo_data.create(demo)
+
+
+async def _sweep() -> None:
+    released = await contracts.release_overdue()
+    if released:
+        log.info("released %d overdue milestones", released)
+
+
+async def _sweep_forever(interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await _sweep()
+        except Exception:
+            log.exception("milestone sweep failed; retrying")
+
+
+@hookimpl
+async def startup(platform: Platform) -> None:
+    """Release overdue milestones now, then every few seconds; reads release them lazily too."""
+    await _sweep()
+    _sweepers[id(platform)] = asyncio.create_task(
+        _sweep_forever(settings_of(platform).sweep_seconds), name="marketplace-sweeper"
+    )
+
+
+@hookimpl
+async def shutdown(platform: Platform) -> None:
+    task = _sweepers.pop(id(platform), None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
