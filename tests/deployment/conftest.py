@@ -19,9 +19,10 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from crowdgraph.config import DatabaseSettings, Settings
+from crowdgraph.config import DatabaseSettings, PluginsSettings, Settings
 from crowdgraph.db import migrate
 from crowdgraph.platform import Platform
+from crowdgraph.plugins import BUILTINS
 from crowdgraph.testing import POSTGRES_ENV
 
 BASE = os.environ.get(POSTGRES_ENV)
@@ -50,7 +51,10 @@ async def shared_database(tmp_path: Path) -> AsyncIterator[str]:
     await admin.execute(f'CREATE DATABASE "{name}"')
     url = urlunsplit(urlsplit(BASE)._replace(path=f"/{name}"))
     try:
-        await migrate(Platform(Settings(database=DatabaseSettings(url=url))).db_config)
+        settings = Settings(
+            database=DatabaseSettings(url=url), plugins=PluginsSettings(enabled=list(BUILTINS))
+        )
+        await migrate(Platform(settings).db_config)
         yield url
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -62,11 +66,11 @@ def start_servers(shared_database: str, tmp_path: Path) -> Iterator[object]:
     """``start_servers(n, plugins=[...])``: n crowdgraph server processes on the shared database."""
     started: list[Server] = []
 
-    def start(count: int, plugins: list[str] | None = None) -> list[Server]:
+    def start(count: int, plugins: list[str] | None = None, extra: str = "") -> list[Server]:
         enabled = ", ".join(f'"{p}"' for p in (plugins or []))
         config = tmp_path / "plugins.toml"
         config.write_text(
-            f'[database]\nurl = "{shared_database}"\n\n[plugins]\nenabled = [{enabled}]\n'
+            f'[database]\nurl = "{shared_database}"\n\n[plugins]\nenabled = [{enabled}]\n\n{extra}\n'
         )
         servers = []
         for index in range(count):

@@ -24,6 +24,8 @@ async def gql(
     )
     body = response.json()
     assert not body.get("errors"), body
+    for payload in body["data"].values():
+        assert not (payload or {}).get("userErrors"), payload
     return body["data"]
 
 
