@@ -1,4 +1,7 @@
-"""The plugin manager: built-ins by name, third-party plugins by entry point, only those enabled."""
+"""The plugin manager: built-ins by name, third-party plugins by entry point, only those enabled.
+
+Core plugins (webhooks) are part of every server: registered first, whatever plugins.toml says.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +21,8 @@ from crowdgraph.config import ConfigError, Settings, describe_validation_error
 from crowdgraph.manifest import Manifest
 
 ENTRY_POINT_GROUP = "crowdgraph.plugins"
+CORE_PLUGINS = {"webhooks": "crowdgraph.webhooks"}
+"""Always on, never listed in plugins.enabled (their settings are read from ``[plugins.NAME]``)."""
 BUILTINS = {
     "microtask": "crowdgraph.plugins.microtask",
     "contest": "crowdgraph.plugins.contest",
@@ -43,7 +48,7 @@ def available_plugins() -> dict[str, tuple[str, Any]]:
     """Every plugin this installation could enable: name -> (source, loader)."""
     found: dict[str, tuple[str, Any]] = {
         name: ("builtin", lambda path=path: importlib.import_module(path))
-        for name, path in BUILTINS.items()
+        for name, path in {**CORE_PLUGINS, **BUILTINS}.items()
     }
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         dist = ep.dist.name if ep.dist else "unknown distribution"
@@ -73,6 +78,11 @@ def load_plugins(
     duplicates = {name for name in enabled if enabled.count(name) > 1}
     if duplicates:
         raise PluginError(f"plugin {sorted(duplicates)[0]}: listed twice in plugins.enabled")
+    for name in enabled:
+        if name in CORE_PLUGINS:
+            raise PluginError(
+                f"plugin {name}: built in and always on; remove it from plugins.enabled"
+            )
     available = available_plugins()
     for name, obj in (extra or {}).items():
         if name in available:
@@ -81,7 +91,7 @@ def load_plugins(
             )
         available[name] = ("embedded", lambda obj=obj: obj)
     loaded: list[LoadedPlugin] = []
-    for name in enabled:
+    for name in [*CORE_PLUGINS, *enabled]:
         if name not in available:
             known = ", ".join(sorted(available)) or "none"
             raise PluginError(f"plugin {name}: unknown plugin (installed: {known})")
@@ -157,7 +167,7 @@ def describe_plugins(
             "name": name,
             "version": "?",
             "source": source,
-            "enabled": name in settings.plugins.enabled,
+            "enabled": name in CORE_PLUGINS or name in settings.plugins.enabled,
             "hooks": [],
         }
         try:

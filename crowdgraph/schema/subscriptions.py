@@ -1,17 +1,29 @@
-"""Live events over WebSocket (graphql-transport-ws), filtered to what the subscriber may see."""
+"""Live events over WebSocket (graphql-transport-ws), filtered to what the subscriber may see.
+
+A worker hears of their own work, and of newly available work they qualify for: a staffing model
+marks an event as such an announcement by putting ``"open_work": {"audience": "internal" |
+"external" | "both", "requirements": [...]}`` in its payload (the requirements are core
+eligibility requirements). Members hear of their organizations' events; admins of every event.
+"""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import AsyncGenerator
 
 import strawberry
 from strawberry.scalars import JSON
 
+from crowdgraph.core import eligibility
 from crowdgraph.core.accounts import authenticate
 from crowdgraph.core.actor import Actor
-from crowdgraph.core.events import Event
+from crowdgraph.core.events import OPEN_WORK, Event
+from crowdgraph.core.models import Audience
+from crowdgraph.core.projects import audience_admits
 from crowdgraph.schema.context import Context
 from crowdgraph.schema.types import DomainEvent
+
+VERDICTS_KEPT = 256
 
 
 def may_see(actor: Actor, event: Event) -> bool:
@@ -21,6 +33,43 @@ def may_see(actor: Actor, event: Event) -> bool:
     if event.organization_id is not None and event.organization_id in actor.memberships:
         return True
     return event.account_id is not None and event.account_id == actor.account_id
+
+
+class Visibility:
+    """What one subscriber may see: ``may_see``, plus open work it qualifies for.
+
+    Verdicts are kept per event (the same event can be announced to a subscriber twice).
+    """
+
+    def __init__(self, actor: Actor) -> None:
+        self.actor = actor
+        self._verdicts: OrderedDict[int, bool] = OrderedDict()
+
+    async def may_see(self, event: Event) -> bool:
+        return may_see(self.actor, event) or await self.qualifies_for(event)
+
+    async def qualifies_for(self, event: Event) -> bool:
+        """Whether the event announces open work whose audience and requirements admit the worker."""
+        offer = event.payload.get(OPEN_WORK)
+        if not isinstance(offer, dict) or event.organization_id is None:
+            return False
+        if event.id not in self._verdicts:
+            self._verdicts[event.id] = await self._admits(offer, event.organization_id)
+            if len(self._verdicts) > VERDICTS_KEPT:
+                self._verdicts.popitem(last=False)
+        return self._verdicts[event.id]
+
+    async def _admits(self, offer: dict[str, object], organization_id: int) -> bool:
+        worker = await self.actor.worker()
+        if worker is None:
+            return False
+        audience = offer.get("audience", Audience.BOTH.value)
+        requirements = offer.get("requirements") or []
+        if audience not in set(Audience) or not isinstance(requirements, list):
+            return False
+        if not audience_admits(Audience(str(audience)), organization_id, worker):
+            return False
+        return (await eligibility.check(worker, requirements)).eligible
 
 
 async def subscriber(context: Context) -> Actor:
@@ -35,7 +84,8 @@ async def subscriber(context: Context) -> Actor:
 @strawberry.type
 class CoreSubscription:
     @strawberry.subscription(
-        description="Committed domain events the caller may see; optionally only these names."
+        description="Committed domain events the caller may see (its own work, its organizations' "
+        "events, newly available work it qualifies for); optionally only these names."
     )
     async def events(
         self, info: strawberry.Info, names: list[str] | None = None
@@ -43,10 +93,11 @@ class CoreSubscription:
         context: Context = info.context
         actor = await subscriber(context)
         actor.require_account()
+        visibility = Visibility(actor)
         async for event in context.platform.broker.listen():
             if names and event.name not in names:
                 continue
-            if may_see(actor, event):
+            if await visibility.may_see(event):
                 yield DomainEvent(
                     id=strawberry.ID(str(event.id)),
                     name=event.name,
