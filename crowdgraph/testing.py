@@ -7,8 +7,9 @@ Use them from a ``conftest.py``::
 which provides the fixtures ``database_engine`` (every test runs on SQLite and, when
 ``CROWDGRAPH_TEST_POSTGRES_URL`` is set, on PostgreSQL too), ``clock`` (a settable clock),
 ``make_platform`` and ``platform`` (an open platform on a clean, migrated database), ``make_client``
-(GraphQL clients acting as a given token), ``factory`` (people, organizations, projects) and
-``count_statements`` (SQL statements sent).
+(GraphQL clients acting as a given token), ``client_as`` (a client acting as a factory-made
+person), ``factory`` (people, organizations, funded projects) and ``count_statements`` (SQL
+statements sent); and the helper ``recorded_events(prefix)`` (the outbox, oldest first).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from crowdgraph.core.actor import Actor
 from crowdgraph.core.models import (
     Account,
     Audience,
+    Event,
+    MemberRole,
     Organization,
     Project,
     Role,
@@ -306,6 +309,19 @@ async def make_client(make_platform: PlatformFactory) -> AsyncIterator[Callable[
         await http.aclose()
 
 
+@pytest.fixture
+def client_as(make_client: Callable[..., Client]) -> Callable[..., Client]:
+    """``client_as(person, on=None)``: a GraphQL client acting as a factory-made person.
+
+    ``client_as(None)`` is an anonymous client; ``on`` defaults to the platform made last.
+    """
+
+    def make(person: Person | None, on: Platform | None = None) -> Client:
+        return make_client(person.token if person else None, on=on)
+
+    return make
+
+
 @dataclass
 class Person:
     """A test account with its actor and a token for GraphQL."""
@@ -314,6 +330,15 @@ class Person:
     actor: Actor
     token: str
     worker: WorkerProfile | None = None
+
+
+@dataclass
+class FundedProject:
+    """An organization with money in its budget, its owner, and a project of it."""
+
+    organization: Organization
+    owner: Person
+    project: Project
 
 
 class Factory:
@@ -376,10 +401,35 @@ class Factory:
             owner.actor, org.id, f"Project {next(self.n)}", "", audience
         )
 
+    async def manager(self, organization: Organization, owner: Person) -> Person:
+        """A client account added to the organization as a manager (by its owner)."""
+        person = await self.client()
+        await organizations.add_member(
+            owner.actor, organization.id, person.account.email, MemberRole.MANAGER
+        )
+        person.actor = await Actor.for_account(person.account)
+        return person
+
+    async def funded_project(
+        self,
+        funds: int = 1_000_000,
+        *,
+        audience: Audience = Audience.BOTH,
+        owner: Person | None = None,
+    ) -> FundedProject:
+        """A new organization funded with ``funds`` minor units, and a project of it."""
+        org, owner = await self.organization(owner, funds=funds)
+        return FundedProject(org, owner, await self.project(owner, org, audience))
+
 
 @pytest.fixture
 def factory() -> Factory:
     return Factory()
+
+
+async def recorded_events(prefix: str = "") -> list[Event]:
+    """The events written to the outbox so far whose names start with ``prefix``, oldest first."""
+    return await Event.filter(name__startswith=prefix).order_by("id")
 
 
 class StatementCounter(logging.Handler):
