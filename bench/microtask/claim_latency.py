@@ -18,7 +18,8 @@ from crowdgraph.plugins.microtask.models import Task, TaskStatus
 CLAIMS = 200
 
 
-async def measure(tasks: int) -> None:
+async def measure(tasks: int) -> dict[str, float | int | str]:
+    """Claim latency in a batch of ``tasks`` tasks whose front half is full."""
     started = time.perf_counter()
     postgres = os.environ.get("BENCH_POSTGRES_URL")
     async with bench(tasks=tasks, workers=CLAIMS // 4, postgres=postgres) as b:
@@ -38,15 +39,23 @@ async def measure(tasks: int) -> None:
             assert await work.claim_next(worker, b.batch.id) is not None
             latencies.append(time.perf_counter() - began)
         latencies.sort()
-        print(
-            f"engine={'postgres' if postgres else 'sqlite'} tasks={tasks:>9} setup_s={setup:6.1f} claims={CLAIMS} "
-            f"median_ms={statistics.median(latencies) * 1000:.2f} p95_ms={latencies[int(CLAIMS * 0.95)] * 1000:.2f}"
-        )
+    return {
+        "engine": "postgres" if postgres else "sqlite",
+        "tasks": tasks,
+        "setup_s": round(setup, 1),
+        "claims": CLAIMS,
+        "median_ms": round(statistics.median(latencies) * 1000, 2),
+        "p95_ms": round(latencies[int(CLAIMS * 0.95)] * 1000, 2),
+    }
 
 
 async def main(counts: list[int]) -> None:
     for count in counts:
-        await measure(count)
+        m = await measure(count)
+        print(
+            f"engine={m['engine']} tasks={m['tasks']:>9} setup_s={m['setup_s']:6.1f} claims={m['claims']} "
+            f"median_ms={m['median_ms']:.2f} p95_ms={m['p95_ms']:.2f}"
+        )
 
 
 if __name__ == "__main__":

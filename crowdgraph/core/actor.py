@@ -18,6 +18,8 @@ class Actor:
     auth_problem: str | None = None
     """Why a presented token was refused, so that a later "sign in first" can say so."""
     _worker: WorkerProfile | None = None
+    _worker_looked_up: bool = False
+    """Whether ``_worker`` holds the answer (None for an account without a worker profile)."""
 
     @classmethod
     async def for_account(cls, account: Account | None, token_id: int | None = None) -> Actor:
@@ -76,8 +78,9 @@ class Actor:
     async def worker(self) -> WorkerProfile | None:
         if self.account is None:
             return None
-        if self._worker is None:
+        if not self._worker_looked_up:
             self._worker = await WorkerProfile.get_or_none(account_id=self.account.id)
+            self._worker_looked_up = True
         return self._worker
 
     async def require_worker(self) -> WorkerProfile:
