@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import click
 
     from crowdgraph.core.events import Event
+    from crowdgraph.core.stages import StageRunner
     from crowdgraph.manifest import Manifest
     from crowdgraph.platform import Platform
     from crowdgraph.schema.part import SchemaPart
@@ -44,6 +45,11 @@ def register_context(platform: Platform, context: Any) -> dict[str, Any]:
 @hookspec
 def register_requirements(platform: Platform) -> list[Any]:
     """Eligibility checks (``RequirementKind``) that any model's requirements can name."""
+
+
+@hookspec
+def register_stage_runners(platform: Platform) -> list[StageRunner]:
+    """How the model runs a stage of a combined project: start it, see it end, carry who qualified."""
 
 
 @hookspec

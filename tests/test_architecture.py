@@ -50,6 +50,11 @@ def test_schema_never_imports_a_particular_plugin():
     assert offenders(PACKAGE / "schema", forbidden) == []
 
 
+def test_webhooks_never_import_a_staffing_model():
+    forbidden = tuple(f"crowdgraph.plugins.{name}" for name in PLUGINS)
+    assert offenders(PACKAGE / "webhooks", forbidden) == []
+
+
 @pytest.mark.parametrize("plugin", PLUGINS)
 def test_a_plugin_never_imports_another_plugin(plugin):
     others = tuple(f"crowdgraph.plugins.{name}" for name in PLUGINS if name != plugin)

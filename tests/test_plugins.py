@@ -64,8 +64,8 @@ def platform_with(
 
 def test_only_the_plugins_listed_are_loaded_in_the_order_given():
     platform = platform_with(["errands", "microtask"])
-    assert platform.plugin_names == ["errands", "microtask"]
-    assert [p.source for p in platform.plugins] == ["embedded", "builtin"]
+    assert platform.plugin_names == ["webhooks", "errands", "microtask"]
+    assert [p.source for p in platform.plugins] == ["builtin", "embedded", "builtin"]
     assert platform.pm.get_plugin("contest") is None
 
 
@@ -100,7 +100,11 @@ def test_a_plugin_whose_required_plugin_is_not_enabled_stops_the_start():
         PluginError, match="plugin addon: requires plugin errands, which is not enabled"
     ):
         platform_with(["addon"], extra)
-    assert platform_with(["addon", "errands"], extra).plugin_names == ["addon", "errands"]
+    assert platform_with(["addon", "errands"], extra).plugin_names == [
+        "webhooks",
+        "addon",
+        "errands",
+    ]
 
 
 def test_a_plugin_for_another_crowdgraph_version_stops_the_start():

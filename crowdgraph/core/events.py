@@ -58,6 +58,14 @@ async def emit(
     return row
 
 
+OPEN_WORK = "open_work"
+
+
+def open_work(audience: str, requirements: list[dict[str, Any]]) -> dict[str, Any]:
+    """The payload entry announcing newly available work: workers who qualify hear of the event."""
+    return {"audience": audience, "requirements": requirements}
+
+
 Handler = Callable[[Event], Awaitable[None]]
 
 

@@ -6,6 +6,8 @@ import contextlib
 import zlib
 from collections.abc import AsyncIterator
 
+from tortoise.context import require_context
+
 from crowdgraph.core.transaction import atomic
 
 
@@ -13,13 +15,14 @@ from crowdgraph.core.transaction import atomic
 async def exclusive(name: str) -> AsyncIterator[bool]:
     """A transaction that yields whether this process holds the lock ``name`` for its duration.
 
-    On PostgreSQL a transaction-scoped advisory lock (released at commit, even if the process dies);
-    on SQLite, with one process and serialized transactions, always held.
+    On PostgreSQL a transaction-scoped advisory lock (released at commit, even if the process dies).
+    On SQLite, with one process, always held, and no transaction is opened: SQLite's transactions
+    hold the only connection, and a long job would stall every request.
     """
+    if require_context().db().capabilities.dialect != "postgres":
+        yield True
+        return
     async with atomic() as connection:
-        if connection.capabilities.dialect != "postgres":
-            yield True
-            return
         key = zlib.crc32(name.encode()) - 2**31
         _, rows = await connection.execute_query(
             "SELECT pg_try_advisory_xact_lock($1) AS held", [key]

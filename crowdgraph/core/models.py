@@ -56,6 +56,13 @@ class EngagementStatus(StrEnum):
     FAILED = "failed"
 
 
+class StageStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
 class TokenKind(StrEnum):
     SESSION = "session"
     API = "api"
@@ -202,6 +209,44 @@ class Project(Model):
 
     class Meta:
         table = "core_project"
+
+
+class FlowStage(Model):
+    """One stage of a combined project: a batch, contest or job run in turn by its model's plugin."""
+
+    id = fields.IntField(primary_key=True)
+    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
+        "core.Project", related_name="flow", on_delete=fields.CASCADE
+    )
+    project_id: int
+    position = fields.SmallIntField()
+    """1, 2, 3 ... in the order the stages run."""
+    model = fields.CharField(max_length=40)
+    title = fields.CharField(max_length=200)
+    settings: dict[str, Any] = fields.JSONField()
+    """What the model's plugin needs to create its record when the stage starts."""
+    gate: list[dict[str, Any]] = fields.JSONField(default=list)
+    """Requirements (eligibility format) every worker must meet to take part."""
+    carry: dict[str, Any] | None = fields.JSONField(null=True)
+    """Who of the previous stage may take part, in that stage's model's terms (null: anyone)."""
+    requirements: list[dict[str, Any]] = fields.JSONField(default=list)
+    """The gate plus the carry rule, as handed to the plugin when the stage started."""
+    status = fields.CharEnumField(StageStatus, max_length=16, default=StageStatus.PENDING)
+    detail_type = fields.CharField(max_length=60, default="")
+    """The plugin's record type (e.g. ``Contest``) once the stage started; with ``detail_id``."""
+    detail_id = fields.CharField(max_length=60, default="")
+    created_by: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
+        "core.Account", related_name="stages_created", null=True, on_delete=fields.SET_NULL
+    )
+    created_by_id: int | None
+    created_at = fields.DatetimeField()
+    started_at = fields.DatetimeField(null=True)
+    ended_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "core_flow_stage"
+        unique_together = (("project", "position"),)
+        indexes = (("detail_type", "detail_id"),)
 
 
 class Engagement(Model):

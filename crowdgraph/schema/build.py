@@ -25,6 +25,7 @@ from crowdgraph.core.errors import DomainError
 from crowdgraph.observability import Metrics
 from crowdgraph.plugins import PluginError
 from crowdgraph.schema.errors import error_extension_factory
+from crowdgraph.schema.flow import FlowMutation
 from crowdgraph.schema.mutations import CoreMutation
 from crowdgraph.schema.part import Registry, SchemaPart
 from crowdgraph.schema.queries import CORE_NODES, CoreQuery
@@ -68,7 +69,7 @@ def core_part() -> SchemaPart:
 
 
 def plugin_parts(platform: Platform) -> list[tuple[str, SchemaPart]]:
-    parts = [(CORE, core_part())]
+    parts = [(CORE, core_part()), (CORE, SchemaPart(mutation=FlowMutation))]
     for impl in platform.pm.hook.register_schema.get_hookimpls():
         part = impl.function(platform=platform)
         if part is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from crowdgraph.core import engagements, organizations, projects, skills, workers
+from crowdgraph.core import engagements, organizations, projects, skills, stages, workers
 from crowdgraph.core.errors import NotFound
 from crowdgraph.core.models import Organization as OrganizationRow
 from crowdgraph.core.models import Skill as SkillRow
@@ -15,6 +15,7 @@ from crowdgraph.schema.types import (
     Availability,
     Engagement,
     EngagementStatus,
+    FlowStage,
     Organization,
     Project,
     Skill,
@@ -144,6 +145,10 @@ async def resolve_project(context: Context, pk: int) -> Project:
     return Project.from_row(await projects.get_project(context.actor, pk))
 
 
+async def resolve_flow_stage(context: Context, pk: int) -> FlowStage:
+    return FlowStage.from_row(await stages.get_stage(context.actor, pk))
+
+
 async def resolve_engagement(context: Context, pk: int) -> Engagement:
     return Engagement.from_row(await engagements.get_engagement(context.actor, pk))
 
@@ -157,6 +162,7 @@ CORE_NODES = {
     "Organization": resolve_organization,
     "Worker": resolve_worker,
     "Project": resolve_project,
+    "FlowStage": resolve_flow_stage,
     "Engagement": resolve_engagement,
     "Skill": resolve_skill,
 }

@@ -10,7 +10,9 @@ from strawberry.scalars import JSON
 from strawberry.types.scalar import ScalarDefinition
 
 from crowdgraph.core import accounts, engagements, ledger, models, organizations, projects
+from crowdgraph.core import stages as flow_stages
 from crowdgraph.core.eligibility import Verdict
+from crowdgraph.core.errors import NotFound
 from crowdgraph.core.models import (
     Audience,
     Availability,
@@ -18,6 +20,7 @@ from crowdgraph.core.models import (
     MemberRole,
     ProjectStatus,
     Role,
+    StageStatus,
     TokenKind,
     VerifiedBy,
     WorkerKind,
@@ -47,6 +50,7 @@ for _enum in (
     ProjectStatus,
     EngagementStatus,
     TokenKind,
+    StageStatus,
 ):
     strawberry.enum(_enum)
 
@@ -275,6 +279,70 @@ class Project(Node):
         for resolve in info.context.registry.stages:
             stages.extend(await resolve(info.context, self.pk))
         return stages
+
+    @strawberry.field(
+        description="The project's combined flow: stages of different models run in order, with gates."
+    )
+    async def flow(self, info: strawberry.Info) -> list[FlowStage]:
+        rows = await flow_stages.flow(info.context.actor, self.pk)
+        return [FlowStage.from_row(row) for row in rows]
+
+
+@strawberry.type(
+    description="A stage of a combined project: its model, its gate, and the record running it."
+)
+class FlowStage(Node):
+    pk: strawberry.Private[int]
+    detail_type: strawberry.Private[str]
+    detail_pk: strawberry.Private[str]
+    position: int
+    model: str
+    title: str
+    status: StageStatus
+    gate: JSON = strawberry.field(
+        description="Requirements (eligibility format) every worker must meet to take part."
+    )
+    carry: JSON | None = strawberry.field(
+        description="Who of the previous stage may take part, in that stage's model's terms (null: anyone)."
+    )
+    requirements: JSON = strawberry.field(
+        description="The gate plus the carry rule, as the stage's record was given them when it started."
+    )
+    started_at: datetime | None
+    ended_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: models.FlowStage) -> FlowStage:
+        return cls(
+            id=to_global_id("FlowStage", row.id),
+            pk=row.id,
+            detail_type=row.detail_type,
+            detail_pk=row.detail_id,
+            position=row.position,
+            model=row.model,
+            title=row.title,
+            status=row.status,
+            gate=JSON(row.gate),
+            carry=None if row.carry is None else JSON(row.carry),
+            requirements=JSON(row.requirements),
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+        )
+
+    @strawberry.field(description="The model's record running this stage, once it started.")
+    async def record(self, info: strawberry.Info) -> ProjectStage | None:
+        resolve = info.context.registry.nodes.get(self.detail_type)
+        if resolve is None:
+            return None
+        try:
+            found: ProjectStage | None = await resolve(info.context, int(self.detail_pk))
+        except NotFound:
+            return None
+        return found
+
+    @strawberry.field(description="Whether the calling worker may take part in this stage.")
+    async def my_eligibility(self, info: strawberry.Info) -> Eligibility:
+        return Eligibility.from_verdict(await flow_stages.my_verdict(info.context.actor, self.pk))
 
 
 @strawberry.interface(

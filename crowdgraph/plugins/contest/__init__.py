@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from crowdgraph import __version__, hookimpl
 from crowdgraph.manifest import Manifest
-from crowdgraph.plugins.contest import phases
+from crowdgraph.plugins.contest import phases, stages
 from crowdgraph.plugins.contest.loaders import ContestLoaders
 from crowdgraph.schema.part import SchemaPart
 
@@ -33,6 +33,21 @@ def register_manifest() -> Manifest:
         migrations="crowdgraph.plugins.contest.migrations",
         settings=ContestSettings,
     )
+
+
+@hookimpl
+def register_requirements(platform: Any) -> list[Any]:
+    return [stages.PLACED]
+
+
+@hookimpl
+def register_stage_runners(platform: Any) -> list[Any]:
+    return [stages.RUNNER]
+
+
+@hookimpl
+async def handle_event(platform: Any, event: Any) -> None:
+    await stages.on_event(platform, event)
 
 
 @hookimpl

@@ -20,7 +20,7 @@ from datetime import datetime
 from crowdgraph.core import ledger, runtime
 from crowdgraph.core.actor import Actor
 from crowdgraph.core.errors import InvalidInput
-from crowdgraph.core.events import emit
+from crowdgraph.core.events import OPEN_WORK, emit, open_work
 from crowdgraph.core.transaction import atomic
 from crowdgraph.plugins.contest import awards, results
 from crowdgraph.plugins.contest.awards import MODEL, pool_reference
@@ -103,15 +103,18 @@ async def _move(contest: Contest, to: Phase, *, round: int | None = None, by: st
     )
     if not changed:
         raise Moved
+    payload: dict[str, object] = {
+        "contest_id": contest.id,
+        "from": before.value,
+        "to": to.value,
+        "round": contest.round,
+        "by": by,
+    }
+    if to == P.REGISTRATION:  # open to entrants: workers who qualify hear of it
+        payload[OPEN_WORK] = open_work(contest.audience.value, contest.requirements)
     await emit(
         "contest.phase.changed",
-        {
-            "contest_id": contest.id,
-            "from": before.value,
-            "to": to.value,
-            "round": contest.round,
-            "by": by,
-        },
+        payload,
         organization_id=contest.organization_id,
         project_id=contest.project_id,
     )

@@ -11,12 +11,13 @@ from crowdgraph import __version__, hookimpl
 from crowdgraph.core.eligibility import RequirementKind
 from crowdgraph.manifest import Manifest
 from crowdgraph.platform import Platform
-from crowdgraph.plugins.marketplace import contracts, exams, schema
+from crowdgraph.plugins.marketplace import contracts, exams, schema, stages
 from crowdgraph.plugins.marketplace import demo as demo_data
 from crowdgraph.plugins.marketplace.settings import MarketplaceSettings, settings_of
 from crowdgraph.schema.part import SchemaPart
 
 log = logging.getLogger("crowdgraph.marketplace")
+
 _sweepers: dict[int, asyncio.Task[None]] = {}
 
 
@@ -35,7 +36,17 @@ def register_manifest() -> Manifest:
 
 @hookimpl
 def register_requirements(platform: Platform) -> list[RequirementKind]:
-    return [exams.EXAM_REQUIREMENT]
+    return [exams.EXAM_REQUIREMENT, stages.WAS_HIRED]
+
+
+@hookimpl
+def register_stage_runners(platform: Platform) -> list[Any]:
+    return [stages.RUNNER]
+
+
+@hookimpl
+async def handle_event(platform: Platform, event: Any) -> None:
+    await stages.on_event(platform, event)
 
 
 @hookimpl

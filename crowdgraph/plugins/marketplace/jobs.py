@@ -10,7 +10,7 @@ from tortoise.expressions import Q, Subquery
 from crowdgraph.core import eligibility, projects, runtime
 from crowdgraph.core.actor import Actor
 from crowdgraph.core.errors import InvalidInput
-from crowdgraph.core.events import emit
+from crowdgraph.core.events import OPEN_WORK, emit, open_work
 from crowdgraph.core.models import Audience, Organization, WorkerProfile
 from crowdgraph.core.pages import Page, PageRequest, fetch_page
 from crowdgraph.core.transaction import atomic
@@ -92,7 +92,12 @@ async def post_job(actor: Actor, draft: JobDraft) -> Job:
         )
         await emit(
             "marketplace.job.posted",
-            {"job_id": job.id, "title": job.title, "audience": job.audience.value},
+            {
+                "job_id": job.id,
+                "title": job.title,
+                "audience": job.audience.value,
+                OPEN_WORK: open_work(job.audience.value, job.requirements),
+            },
             organization_id=job.organization_id,
             project_id=job.project_id,
         )
@@ -162,9 +167,12 @@ async def set_job_status(actor: Actor, job_id: int, status: JobStatus) -> Job:
     async with atomic():
         job.status = status
         await job.save(update_fields=["status"])
+        payload: dict[str, object] = {"job_id": job.id}
+        if status == JobStatus.OPEN:  # open work again: workers who qualify hear of it
+            payload[OPEN_WORK] = open_work(job.audience.value, job.requirements)
         await emit(
             f"marketplace.job.{'reopened' if status == JobStatus.OPEN else status.value}",
-            {"job_id": job.id},
+            payload,
             organization_id=job.organization_id,
             project_id=job.project_id,
         )

@@ -8,7 +8,7 @@ import pluggy
 
 from crowdgraph import __version__, hookimpl
 from crowdgraph.manifest import Manifest
-from crowdgraph.plugins.microtask import hookspecs
+from crowdgraph.plugins.microtask import hookspecs, stages
 from crowdgraph.plugins.microtask.aggregation import BUILTIN, Aggregator
 from crowdgraph.plugins.microtask.config import NAME, Config, MicrotaskSettings
 from crowdgraph.plugins.microtask.sweeper import Sweeper
@@ -38,6 +38,21 @@ def register_hookspecs(pm: pluggy.PluginManager) -> None:
 @hookimpl
 def register_aggregators() -> list[Aggregator]:
     return BUILTIN
+
+
+@hookimpl
+def register_requirements(platform: Any) -> list[Any]:
+    return [stages.GOLD_ACCURACY]
+
+
+@hookimpl
+def register_stage_runners(platform: Any) -> list[Any]:
+    return [stages.runner(Config.of(platform))]
+
+
+@hookimpl
+async def handle_event(platform: Any, event: Any) -> None:
+    await stages.on_event(platform, event)
 
 
 @hookimpl

@@ -11,7 +11,7 @@ from tortoise.expressions import Q
 from crowdgraph.core import eligibility, ledger, projects, runtime
 from crowdgraph.core.actor import Actor
 from crowdgraph.core.errors import InvalidInput, NotFound
-from crowdgraph.core.events import emit
+from crowdgraph.core.events import OPEN_WORK, emit, open_work
 from crowdgraph.core.models import Audience, LedgerEntry, Skill
 from crowdgraph.core.pages import Page, PageRequest, fetch_page
 from crowdgraph.core.projects import audience_admits
@@ -277,7 +277,11 @@ async def open_batch(actor: Actor, batch_id: int) -> Batch:
         await _move(batch, BatchStatus.OPEN, {BatchStatus.DRAFT, BatchStatus.PAUSED})
         await emit(
             "microtask.batch.opened",
-            {"batch_id": batch.id, "held": batch.held},
+            {
+                "batch_id": batch.id,
+                "held": batch.held,
+                OPEN_WORK: open_work(batch.audience.value, batch.requirements),
+            },
             organization_id=batch.organization_id,
             project_id=batch.project_id,
         )
