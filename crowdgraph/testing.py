@@ -22,6 +22,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -364,7 +365,6 @@ class Factory:
             worker_kind=kind,
             employer_id=employer.id if employer else None,
         )
-        from datetime import timedelta
 
         token, _ = await accounts.issue_token(account, TokenKind.API, "test", timedelta(days=365))
         worker = await WorkerProfile.get_or_none(account_id=account.id)
