@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import click
 
     from crowdgraph.core.events import Event
+    from crowdgraph.core.runtime import HiddenEngagements
     from crowdgraph.core.stages import StageRunner
     from crowdgraph.manifest import Manifest
     from crowdgraph.platform import Platform
@@ -45,6 +46,11 @@ def register_context(platform: Platform, context: Any) -> dict[str, Any]:
 @hookspec
 def register_requirements(platform: Platform) -> list[Any]:
     """Eligibility checks (``RequirementKind``) that any model's requirements can name."""
+
+
+@hookspec
+def register_engagement_visibility(platform: Platform) -> HiddenEngagements:
+    """A rule hiding some of the model's engagements from some callers (say, judges of a blind contest)."""
 
 
 @hookspec

@@ -47,6 +47,11 @@ class Platform:
             clock=clock or Clock(),
             requirement_kinds=self._requirement_kinds(),
             on_commit=self._wake_dispatcher,
+            hidden_engagements=[
+                rule
+                for rule in self.pm.hook.register_engagement_visibility(platform=self)
+                if rule is not None
+            ],
         )
         self.broker = self._broker()
         self.tortoise = TortoiseContext()

@@ -112,12 +112,18 @@ async def find_engagement(model: str, detail_type: str, detail_id: str | int) ->
 
 
 async def visible_engagements(actor: Actor) -> Q:
+    """Admins see all; members their organizations'; a worker their own; minus what plugins hide."""
     if actor.is_admin:
-        return Q()
-    rule = Q(organization_id__in=list(actor.memberships))
-    worker = await actor.worker()
-    if worker is not None:
-        rule |= Q(worker_id=worker.id)
+        rule = Q()
+    else:
+        rule = Q(organization_id__in=list(actor.memberships))
+        worker = await actor.worker()
+        if worker is not None:
+            rule |= Q(worker_id=worker.id)
+    for hidden in runtime.current().hidden_engagements:
+        found = await hidden(actor)
+        if found is not None:
+            rule &= ~found
     return rule
 
 

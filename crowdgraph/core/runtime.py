@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from tortoise.expressions import Q
+
+    from crowdgraph.core.actor import Actor
     from crowdgraph.core.eligibility import RequirementKind
+
+HiddenEngagements = Callable[["Actor"], Awaitable["Q | None"]]
+"""A plugin's rule: the engagements to hide from this caller (None hides nothing)."""
 
 
 class Clock:
@@ -47,6 +53,8 @@ class Runtime:
     requirement_kinds: dict[str, RequirementKind] = field(default_factory=dict)
     on_commit: Callable[[], None] = lambda: None
     """Called after a transaction that wrote events commits: wakes the outbox dispatcher."""
+    hidden_engagements: list[HiddenEngagements] = field(default_factory=list)
+    """Plugins' rules narrowing who sees which engagements (a contest's blind judging)."""
 
 
 _current: contextvars.ContextVar[Runtime] = contextvars.ContextVar("crowdgraph_runtime")

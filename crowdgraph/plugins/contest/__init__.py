@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from crowdgraph import __version__, hookimpl
 from crowdgraph.manifest import Manifest
-from crowdgraph.plugins.contest import phases, stages
+from crowdgraph.plugins.contest import contests, phases, stages
 from crowdgraph.plugins.contest.loaders import ContestLoaders
 from crowdgraph.schema.part import SchemaPart
 
@@ -38,6 +38,11 @@ def register_manifest() -> Manifest:
 @hookimpl
 def register_requirements(platform: Any) -> list[Any]:
     return [stages.PLACED]
+
+
+@hookimpl
+def register_engagement_visibility(platform: Any) -> Any:
+    return contests.hidden_engagements
 
 
 @hookimpl

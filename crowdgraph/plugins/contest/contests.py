@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 
 from crowdgraph.core import eligibility, ledger, projects, runtime
 from crowdgraph.core.actor import Actor
@@ -167,6 +167,37 @@ async def is_judge(actor: Actor, contest_id: int) -> ContestJudge | None:
     if actor.account is None:
         return None
     return await ContestJudge.get_or_none(contest_id=contest_id, account_id=actor.account.id)
+
+
+BLIND_PHASES = (Phase.REGISTRATION, Phase.SUBMISSION, Phase.REVIEW, Phase.APPEALS)
+"""From launch until winners are announced, a contest's judges do not learn who entered."""
+
+
+async def judges_blind(actor: Actor, contest: Contest) -> bool:
+    """Whether entrants are hidden from this caller: they judge the contest and it is being judged."""
+    return contest.phase in BLIND_PHASES and await is_judge(actor, contest.id) is not None
+
+
+async def sees_entrants(actor: Actor, contest: Contest) -> bool:
+    """Organizers see who entered, except organizers who judge the contest while it is judged."""
+    return actor.can_manage(contest.organization_id) and not await judges_blind(actor, contest)
+
+
+async def hidden_engagements(actor: Actor) -> Q | None:
+    """The core engagements of entries in contests the caller judges, while they are judged.
+
+    Organization members see their organization's engagements in the core; without this a member who
+    judges could list them and learn who entered.
+    """
+    if actor.account is None:
+        return None
+    judged = await ContestJudge.filter(
+        account_id=actor.account.id, contest__phase__in=list(BLIND_PHASES)
+    ).values_list("contest_id", flat=True)
+    if not judged:
+        return None
+    entries = ContestEntry.filter(contest_id__in=list(judged), engagement_id__isnull=False)
+    return Q(model="contest", id__in=Subquery(entries.values("engagement_id")))
 
 
 async def can_see(actor: Actor, contest: Contest) -> bool:

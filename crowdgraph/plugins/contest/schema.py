@@ -9,7 +9,7 @@ import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 
-from crowdgraph.core.errors import InvalidInput
+from crowdgraph.core.errors import Forbidden, InvalidInput
 from crowdgraph.core.models import Account, Audience
 from crowdgraph.core.pages import fetch_page
 from crowdgraph.plugins.contest import contests, entries, judging, phases, results
@@ -174,16 +174,20 @@ class ContestSubmission(Node):
     async def entry(self, info: strawberry.Info) -> ContestEntry | None:
         context = _ctx(info)
         row = await context.by_id(m.ContestEntry).load(self.entry_pk)
-        if row is None or not _may_see_entry(context, row, self.organization_pk):
+        if row is None:
+            return None
+        contest = await context.by_id(m.Contest).load(row.contest_id)
+        if contest is None or not await _may_see_entry(context, row, contest):
             return None
         return ContestEntry.from_row(row, self.organization_pk)
 
 
-def _may_see_entry(context: Context, entry: m.ContestEntry, organization_id: int) -> bool:
+async def _may_see_entry(context: Context, entry: m.ContestEntry, contest: m.Contest) -> bool:
+    """The entrant, and organizers who are not judging it blind."""
     actor = context.actor
-    return actor.can_manage(organization_id) or (
-        actor.account_id is not None and actor.account_id == entry.account_id
-    )
+    if actor.account_id is not None and actor.account_id == entry.account_id:
+        return True
+    return await contests.sees_entrants(actor, contest)
 
 
 @strawberry.type(description="An entrant's place in a contest (the detail of their engagement).")
@@ -332,6 +336,11 @@ class Contest(ProjectStage):
     ) -> Connection[ContestEntry]:
         context = _ctx(info)
         context.actor.require_manager(self.organization_pk)
+        contest = await contests.get_contest(context.actor, self.pk)
+        if await contests.judges_blind(context.actor, contest):
+            raise Forbidden(
+                "you judge this contest: who entered stays hidden until winners are announced"
+            )
         page = await _page(context, m.ContestEntry.filter(contest_id=self.pk), first, after)
         return connection(page, lambda r: ContestEntry.from_row(r, self.organization_pk))
 
@@ -388,7 +397,7 @@ async def _page(context: Context, query: Any, first: int | None, after: str | No
 
 async def leaderboard(context: Context, contest: m.Contest) -> list[ContestStanding] | None:
     public = contest.phase in (m.Phase.WINNERS_ANNOUNCED, m.Phase.CLOSED)
-    organizer = context.actor.can_manage(contest.organization_id)
+    organizer = await contests.sees_entrants(context.actor, contest)
     if public:
         ranked = await m.ContestEntry.filter(
             contest_id=contest.id, status=m.EntryStatus.FINISHED, rank__isnull=False
@@ -761,7 +770,7 @@ async def resolve_entry(context: Context, pk: int) -> ContestEntry | None:
     if row is None:
         return None
     contest = await contests.get_contest(context.actor, row.contest_id)
-    if not _may_see_entry(context, row, contest.organization_id):
+    if not await _may_see_entry(context, row, contest):
         return None
     return ContestEntry.from_row(row, contest.organization_id)
 
@@ -772,10 +781,12 @@ async def resolve_submission(context: Context, pk: int) -> ContestSubmission | N
         return None
     contest = await contests.get_contest(context.actor, row.contest_id)
     judge = await contests.is_judge(context.actor, contest.id)
-    if judge is None and not _may_see_entry(context, row.entry, contest.organization_id):
+    if judge is None and not await _may_see_entry(context, row.entry, contest):
         return None
     if judge is not None and not row.judged:
-        return None
+        await row.refresh_from_db(fields=["judged"])  # get_contest may just have closed submissions
+        if not row.judged:
+            return None
     return ContestSubmission.from_row(row, contest.organization_id)
 
 

@@ -1,7 +1,7 @@
 import asyncio
 
 from crowdgraph.core.models import LedgerEntry
-from crowdgraph.plugins.contest import entries
+from crowdgraph.plugins.contest import contests, entries, judging, phases
 from crowdgraph.plugins.contest.models import ContestAward, ContestSubmission, Phase
 from tests.plugins.contest.conftest import gid
 from tests.plugins.contest.test_phases import SCORES
@@ -79,6 +79,69 @@ async def test_a_judge_never_learns_who_made_a_submission(arena, make_client):
         {"s": gid("ContestSubmission", submission.id)},
     )
     assert seen.data["node"]["entry"]["entrantName"] == people[0].account.name
+
+
+BLIND_VIEW = """query($c: ID!, $s: ID!, $e: ID!, $g: ID!) {
+    engagements(model: "contest") { nodes { id title } }
+    s: node(id: $s) { ... on ContestSubmission { text entry { id } } }
+    e: node(id: $e) { id }
+    g: node(id: $g) { id }
+    c: node(id: $c) { ... on Contest { leaderboard { entrantName } } } }"""
+ENTRIES = (
+    """query($c: ID!) { node(id: $c) { ... on Contest { entries { nodes { entrantName } } } } }"""
+)
+
+
+async def test_an_organizer_who_judges_stays_blind_until_winners_are_announced(arena, make_client):
+    contest = await arena.launch()
+    await contests.add_judge(arena.owner.actor, contest.id, arena.owner.account.email)
+    colleague = await arena.factory.manager(arena.org, arena.owner)
+    people = await arena.enter(contest, 2)
+    names = {p.account.name for p in people}
+    arena.clock.advance(days=1)
+    await arena.submit_all(contest, people)
+    arena.clock.advance(days=1)
+    submission = await ContestSubmission.filter(contest_id=contest.id).order_by("id").first()
+    entry = await submission.entry
+    ids = {
+        "c": gid("Contest", contest.id),
+        "s": gid("ContestSubmission", submission.id),
+        "e": gid("ContestEntry", entry.id),
+        "g": gid("Engagement", entry.engagement_id),
+    }
+    owner = make_client(await arena.token(arena.owner), on=arena.platform)
+    for phase in ("REVIEW", "APPEALS"):
+        blind = await owner.query(BLIND_VIEW, ids)
+        assert blind.data == {
+            "engagements": {"nodes": []},
+            "s": {"text": "design 0", "entry": None},
+            "e": None,
+            "g": None,
+            "c": {"leaderboard": None},
+        }, phase
+        refused = await owner.query(ENTRIES, {"c": ids["c"]})
+        assert refused.codes == ["FORBIDDEN"]
+        assert "hidden until winners are announced" in refused.errors[0]["message"]
+        assert not any(name in str(blind.body) + str(refused.body) for name in names)
+        if phase == "REVIEW":
+            for row in await ContestSubmission.filter(contest_id=contest.id, judged=True):
+                for judge in (arena.judge, arena.owner):
+                    await judging.score(judge.actor, row.id, SCORES[0], "feedback")
+            await phases.move_by_organizer(
+                arena.owner.actor, await arena.reload(contest), Phase.APPEALS
+            )
+
+    # A manager who does not judge was never blind.
+    other = make_client(await arena.token(colleague), on=arena.platform)
+    listed = await other.query(ENTRIES, {"c": ids["c"]})
+    assert {n["entrantName"] for n in listed.data["node"]["entries"]["nodes"]} == names
+
+    arena.clock.advance(days=2)
+    assert (await arena.reload(contest)).phase == Phase.WINNERS_ANNOUNCED
+    seen = await owner.query(BLIND_VIEW, ids)
+    assert len(seen.data["engagements"]["nodes"]) == 2
+    assert seen.data["e"] == {"id": ids["e"]} and seen.data["g"] == {"id": ids["g"]}
+    assert {row["entrantName"] for row in seen.data["c"]["leaderboard"]} == names
 
 
 async def test_register_through_graphql_starts_a_contest_entry_engagement(arena, make_client):
