@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from crowdgraph.core import ledger, organizations, projects, skills
+from crowdgraph.core import learning, ledger, organizations, projects, skills, workforce
 from crowdgraph.core.accounts import create_account, issue_token
 from crowdgraph.core.actor import Actor
 from crowdgraph.core.models import (
@@ -218,6 +218,22 @@ async def create_demo(platform: Platform) -> str:
             "Claims coding",
             "Medical coding of insurance claims by vetted specialists.",
             Audience.BOTH,
+        )
+        demo.projects["onboarding"] = await projects.create_project(
+            acme_actor,
+            acme.id,
+            "SQL for analysts",
+            "Real reporting queries, reviewed by a senior analyst: a way into the data team.",
+            Audience.INTERNAL,
+        )
+        await learning.mark_learning(
+            acme_actor,
+            demo.projects["onboarding"].id,
+            learning=True,
+            mentor_email="omar@acme.example",
+        )
+        await workforce.set_classification_limits(
+            acme_actor, acme.id, hours=1_000, earnings=5_000_000, window_days=365
         )
         await platform.call_async_hook("register_demo_data", platform=platform, demo=demo)
         await platform.deliver_events()

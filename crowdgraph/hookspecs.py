@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import click
 
     from crowdgraph.core.events import Event
-    from crowdgraph.core.runtime import HiddenEngagements
+    from crowdgraph.core.runtime import HiddenEngagements, OpenWorkOf, WorkerFacts
     from crowdgraph.core.stages import StageRunner
     from crowdgraph.manifest import Manifest
     from crowdgraph.platform import Platform
@@ -51,6 +51,16 @@ def register_requirements(platform: Platform) -> list[Any]:
 @hookspec
 def register_engagement_visibility(platform: Platform) -> HiddenEngagements:
     """A rule hiding some of the model's engagements from some callers (say, judges of a blind contest)."""
+
+
+@hookspec
+def register_worker_facts(platform: Platform) -> WorkerFacts:
+    """What the model knows of a worker, for their record across models (accuracy, ratings, placements)."""
+
+
+@hookspec
+def register_open_work(platform: Platform) -> OpenWorkOf:
+    """The model's open work in an organization with its requirements, for skills in demand."""
 
 
 @hookspec

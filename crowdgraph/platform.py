@@ -47,11 +47,9 @@ class Platform:
             clock=clock or Clock(),
             requirement_kinds=self._requirement_kinds(),
             on_commit=self._wake_dispatcher,
-            hidden_engagements=[
-                rule
-                for rule in self.pm.hook.register_engagement_visibility(platform=self)
-                if rule is not None
-            ],
+            hidden_engagements=self._contributions("register_engagement_visibility"),
+            worker_facts=self._contributions("register_worker_facts"),
+            open_work=self._contributions("register_open_work"),
         )
         self.broker = self._broker()
         self.tortoise = TortoiseContext()
@@ -76,6 +74,11 @@ class Platform:
 
     def plugin_settings(self, name: str) -> BaseModel:
         return self.plugin(name).settings
+
+    def _contributions(self, hook: str) -> list[Any]:
+        """What each plugin's ``hook`` returned, in the order plugins were enabled, Nones left out."""
+        found = getattr(self.pm.hook, hook)(platform=self)
+        return [item for item in reversed(found) if item is not None]
 
     def _requirement_kinds(self) -> dict[str, RequirementKind]:
         kinds: dict[str, RequirementKind] = {}

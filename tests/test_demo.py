@@ -46,7 +46,8 @@ async def test_the_demo_fills_an_empty_database_and_prints_tokens_that_work(
     async with platform.running(background=False):
         assert await Account.filter(role=Role.ADMIN).count() == 1
         assert await Skill.all().count() == 15
-        assert await Project.all().count() == 3
+        assert await Project.all().count() == 4
+        assert await Project.filter(learning=True, mentor__email="omar@acme.example").exists()
         assert await WorkerProfile.filter(kind=WorkerKind.EXTERNAL).count() == 6
         acme = await Organization.get(slug="acme")
         hannah = await WorkerProfile.get(account__email="hannah@acme.example")

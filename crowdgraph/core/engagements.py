@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from tortoise.expressions import Q
+from tortoise.expressions import F, Q, Subquery
 
 from crowdgraph.core import runtime
 from crowdgraph.core.actor import Actor
 from crowdgraph.core.errors import InvalidInput, NotFound
 from crowdgraph.core.events import emit
-from crowdgraph.core.models import Engagement, EngagementStatus, Organization
+from crowdgraph.core.models import Engagement, EngagementStatus, Organization, Project
 from crowdgraph.core.pages import Page, PageRequest, fetch_page
 from crowdgraph.core.transaction import atomic
 
@@ -120,11 +120,22 @@ async def visible_engagements(actor: Actor) -> Q:
         worker = await actor.worker()
         if worker is not None:
             rule |= Q(worker_id=worker.id)
-    for hidden in runtime.current().hidden_engagements:
-        found = await hidden(actor)
-        if found is not None:
-            rule &= ~found
-    return rule
+        if actor.account is not None:  # a mentor follows the mentees of learning projects
+            mentored = Project.filter(mentor_id=actor.account.id, learning=True)
+            rule |= Q(project_id__in=Subquery(mentored.values("id")))
+    hidden = await hidden_engagements(actor)
+    return rule if hidden is None else rule & ~hidden
+
+
+async def hidden_engagements(actor: Actor) -> Q | None:
+    """What the plugins' rules hide from this caller (``register_engagement_visibility``)."""
+    found = [rule for hide in runtime.current().hidden_engagements if (rule := await hide(actor))]
+    if not found:
+        return None
+    combined = found[0]
+    for rule in found[1:]:
+        combined |= rule
+    return combined
 
 
 async def get_engagement(actor: Actor, engagement_id: int) -> Engagement:
@@ -155,3 +166,11 @@ async def list_engagements(
     if status is not None:
         query = query.filter(status=status)
     return await fetch_page(query, page)
+
+
+async def add_time(engagement_id: int, seconds: int) -> None:
+    """Add time the model measured or the worker logged, for effective hourly pay."""
+    if seconds > 0:
+        await Engagement.filter(id=engagement_id).update(
+            seconds_worked=F("seconds_worked") + seconds
+        )

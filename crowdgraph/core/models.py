@@ -106,6 +106,11 @@ class Organization(Model):
     slug = fields.CharField(max_length=60, unique=True)
     currency = fields.CharField(max_length=3, default="USD")
     created_at = fields.DatetimeField()
+    independent_hours_limit = fields.IntField(null=True)
+    """Hours one independent worker may work for it in the window before a classification warning."""
+    independent_earnings_limit = fields.BigIntField(null=True)
+    """Minor units one independent worker may earn from it in the window before a warning."""
+    classification_window_days = fields.SmallIntField(default=365, db_default=365)
 
     class Meta:
         table = "core_organization"
@@ -206,6 +211,12 @@ class Project(Model):
     )
     created_by_id: int | None
     created_at = fields.DatetimeField()
+    learning = fields.BooleanField(default=False, db_default=False)
+    """A learning opportunity for the internal crowd, followed by a mentor."""
+    mentor: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
+        "core.Account", related_name="mentored_projects", null=True, on_delete=fields.SET_NULL
+    )
+    mentor_id: int | None
 
     class Meta:
         table = "core_project"
@@ -276,6 +287,8 @@ class Engagement(Model):
     title = fields.CharField(max_length=200, default="")
     outcome = fields.CharField(max_length=200, default="", db_default="")
     """How it ended, in the model's words (a contest placement, a rating), for the worker's record."""
+    seconds_worked = fields.BigIntField(default=0, db_default=0)
+    """Time the model measured or the worker logged (answer time, logged hours); 0 when unknown."""
     created_at = fields.DatetimeField()
     started_at = fields.DatetimeField(null=True)
     ended_at = fields.DatetimeField(null=True)
@@ -285,6 +298,26 @@ class Engagement(Model):
         table = "core_engagement"
         unique_together = (("model", "detail_type", "detail_id"),)
         indexes = (("worker_id", "id"), ("organization_id", "id"))
+
+
+class EngagementComment(Model):
+    """A note on a piece of work: a mentor's feedback to a mentee, or the worker's reply."""
+
+    id = fields.IntField(primary_key=True)
+    engagement: fields.ForeignKeyRelation[Engagement] = fields.ForeignKeyField(
+        "core.Engagement", related_name="comments", on_delete=fields.CASCADE
+    )
+    engagement_id: int
+    author: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "core.Account", related_name="engagement_comments", on_delete=fields.CASCADE
+    )
+    author_id: int
+    text = fields.TextField()
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "core_engagement_comment"
+        indexes = (("engagement_id", "id"),)
 
 
 class LedgerEntry(Model):

@@ -104,6 +104,12 @@ async def update_project(
     checks = Checks()
     checks.text("name", name, min_len=1, max_len=160)
     checks.text("description", description, max_len=20_000)
+    if project.learning and audience not in (None, Audience.INTERNAL):
+        checks.fail(
+            "audience",
+            "LEARNING_IS_INTERNAL",
+            "a learning opportunity is for the internal crowd: unmark it before opening it wider",
+        )
     checks.done()
     if name is not None:
         project.name = name.strip()

@@ -18,9 +18,15 @@ if TYPE_CHECKING:
 
     from crowdgraph.core.actor import Actor
     from crowdgraph.core.eligibility import RequirementKind
+    from crowdgraph.core.models import WorkerProfile
+    from crowdgraph.core.workforce import OpenWork, WorkerFact
 
 HiddenEngagements = Callable[["Actor"], Awaitable["Q | None"]]
 """A plugin's rule: the engagements to hide from this caller (None hides nothing)."""
+WorkerFacts = Callable[["WorkerProfile"], Awaitable[list["WorkerFact"]]]
+"""A model's facts for a worker's record (gold accuracy, ratings, placements)."""
+OpenWorkOf = Callable[[int], Awaitable[list["OpenWork"]]]
+"""A model's open work in an organization, with its requirements (for skills in demand)."""
 
 
 class Clock:
@@ -55,6 +61,8 @@ class Runtime:
     """Called after a transaction that wrote events commits: wakes the outbox dispatcher."""
     hidden_engagements: list[HiddenEngagements] = field(default_factory=list)
     """Plugins' rules narrowing who sees which engagements (a contest's blind judging)."""
+    worker_facts: list[WorkerFacts] = field(default_factory=list)
+    open_work: list[OpenWorkOf] = field(default_factory=list)
 
 
 _current: contextvars.ContextVar[Runtime] = contextvars.ContextVar("crowdgraph_runtime")

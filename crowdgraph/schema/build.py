@@ -31,6 +31,7 @@ from crowdgraph.schema.part import Registry, SchemaPart
 from crowdgraph.schema.queries import CORE_NODES, CoreQuery
 from crowdgraph.schema.subscriptions import CoreSubscription
 from crowdgraph.schema.types import SCALARS, EngagementDetail, ProjectStage
+from crowdgraph.schema.workforce import WorkforceMutation, WorkforceQuery
 
 if TYPE_CHECKING:
     from crowdgraph.platform import Platform
@@ -69,7 +70,11 @@ def core_part() -> SchemaPart:
 
 
 def plugin_parts(platform: Platform) -> list[tuple[str, SchemaPart]]:
-    parts = [(CORE, core_part()), (CORE, SchemaPart(mutation=FlowMutation))]
+    parts = [
+        (CORE, core_part()),
+        (CORE, SchemaPart(mutation=FlowMutation)),
+        (CORE, SchemaPart(query=WorkforceQuery, mutation=WorkforceMutation)),
+    ]
     for impl in platform.pm.hook.register_schema.get_hookimpls():
         part = impl.function(platform=platform)
         if part is not None:

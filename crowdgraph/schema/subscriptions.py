@@ -18,7 +18,8 @@ from crowdgraph.core import eligibility
 from crowdgraph.core.accounts import authenticate
 from crowdgraph.core.actor import Actor
 from crowdgraph.core.events import OPEN_WORK, Event
-from crowdgraph.core.models import Audience
+from crowdgraph.core.learning import LEARNING_CHANGED
+from crowdgraph.core.models import Audience, Project
 from crowdgraph.core.projects import audience_admits
 from crowdgraph.schema.context import Context
 from crowdgraph.schema.types import DomainEvent
@@ -44,9 +45,34 @@ class Visibility:
     def __init__(self, actor: Actor) -> None:
         self.actor = actor
         self._verdicts: OrderedDict[int, bool] = OrderedDict()
+        self._mentored: set[int] | None = None
+
+    async def start(self) -> None:
+        """Read what is known at subscription time, so events are judged by the state they came in."""
+        await self._read_mentored()
+
+    async def _read_mentored(self) -> None:
+        self._mentored = set()
+        if self.actor.account is not None:
+            rows = Project.filter(mentor_id=self.actor.account.id, learning=True).only("id")
+            self._mentored = {row.id for row in await rows}
 
     async def may_see(self, event: Event) -> bool:
-        return may_see(self.actor, event) or await self.qualifies_for(event)
+        if event.name == LEARNING_CHANGED:
+            await self._read_mentored()  # who mentors what changed: look again
+        return (
+            may_see(self.actor, event)
+            or await self.mentors(event)
+            or await self.qualifies_for(event)
+        )
+
+    async def mentors(self, event: Event) -> bool:
+        """Whether the event is of a learning project the subscriber mentors (they follow its work)."""
+        if event.project_id is None:
+            return False
+        if self._mentored is None:
+            await self._read_mentored()
+        return event.project_id in (self._mentored or set())
 
     async def qualifies_for(self, event: Event) -> bool:
         """Whether the event announces open work whose audience and requirements admit the worker."""
@@ -94,6 +120,7 @@ class CoreSubscription:
         actor = await subscriber(context)
         actor.require_account()
         visibility = Visibility(actor)
+        await visibility.start()
         async for event in context.platform.broker.listen():
             if names and event.name not in names:
                 continue

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from typing import Any, NewType
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types.scalar import ScalarDefinition
 
-from crowdgraph.core import accounts, engagements, ledger, models, organizations, projects
+from crowdgraph.core import (
+    accounts,
+    engagements,
+    learning,
+    ledger,
+    models,
+    organizations,
+    projects,
+    workforce,
+)
 from crowdgraph.core import stages as flow_stages
 from crowdgraph.core.eligibility import Verdict
 from crowdgraph.core.errors import NotFound
@@ -116,6 +126,22 @@ class Organization(Node):
             info.context.actor, self.pk, info.context.page(first, after)
         )
         return connection(page, LedgerEntry.from_row)
+
+    @strawberry.field(
+        description="Who worked for it under which model, spend per model and per worker, effective "
+        "hourly pay, and classification warnings (owners and managers)."
+    )
+    async def workforce(self, info: strawberry.Info, first: int | None = None) -> Workforce:
+        found = await workforce.workforce(info.context.actor, self.pk)
+        return Workforce.build(found, info.context.page(first, None).first)
+
+    @strawberry.field(
+        description="Skills its open work asks for against the verified workers who have them, "
+        "thinnest first (owners and managers)."
+    )
+    async def skills_in_demand(self, info: strawberry.Info) -> list[SkillDemand]:
+        rows = await workforce.skills_in_demand(info.context.actor, self.pk)
+        return [SkillDemand.from_demand(row) for row in rows]
 
 
 @strawberry.type
@@ -235,6 +261,13 @@ class Worker(Node):
         rows = await info.context.children(models.WorkerSkill, "worker_id").load(self.pk)
         return [WorkerSkill.from_row(row) for row in rows]
 
+    @strawberry.field(
+        description="The worker's record across every model: activity, what each model knows of "
+        "them, and (to the worker and admins) earnings and effective hourly pay."
+    )
+    async def record(self, info: strawberry.Info) -> WorkerRecord:
+        return WorkerRecord.from_record(await workforce.worker_record(info.context.actor, self.pk))
+
     @strawberry.field(description="Engagements of this worker the caller may see, newest last.")
     async def engagements(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
@@ -254,6 +287,10 @@ class Project(Node):
     audience: Audience
     status: ProjectStatus
     created_at: datetime
+    learning: bool = strawberry.field(
+        description="A learning opportunity for the internal crowd, followed by a mentor."
+    )
+    mentor_pk: strawberry.Private[int | None]
 
     @classmethod
     def from_row(cls, row: models.Project) -> Project:
@@ -266,7 +303,16 @@ class Project(Node):
             audience=row.audience,
             status=row.status,
             created_at=row.created_at,
+            learning=row.learning,
+            mentor_pk=row.mentor_id,
         )
+
+    @strawberry.field(description="The mentor of a learning opportunity.")
+    async def mentor(self, info: strawberry.Info) -> AccountSummary | None:
+        if self.mentor_pk is None:
+            return None
+        account = await info.context.by_id(models.Account).load(self.mentor_pk)
+        return AccountSummary(pk=account.id, name=account.name) if account else None
 
     @strawberry.field
     async def organization(self, info: strawberry.Info) -> Organization:
@@ -376,6 +422,7 @@ class Engagement(Node):
     created_at: datetime
     started_at: datetime | None
     ended_at: datetime | None
+    seconds_worked: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row: models.Engagement) -> Engagement:
@@ -395,6 +442,7 @@ class Engagement(Node):
             created_at=row.created_at,
             started_at=row.started_at,
             ended_at=row.ended_at,
+            seconds_worked=row.seconds_worked,
         )
 
     @strawberry.field
@@ -413,6 +461,17 @@ class Engagement(Node):
             return None
         row = await info.context.by_id(models.Project).load(self.project_pk)
         return Project.from_row(row) if row else None
+
+    @strawberry.field(
+        description="Time the model measured or the worker logged, in hours (0 when unknown)."
+    )
+    def hours_worked(self) -> float:
+        return round(self.seconds_worked / 3600, 2)
+
+    @strawberry.field(description="A mentor's or manager's comments and the worker's replies.")
+    async def comments(self, info: strawberry.Info) -> list[EngagementComment]:
+        rows = await learning.comments(info.context.actor, self.pk)
+        return [EngagementComment.from_row(row) for row in rows]
 
     @strawberry.field(
         description="The model's record (an assignment, an entry, a contract), if its plugin is enabled."
@@ -557,3 +616,200 @@ class DomainEvent:
     name: str
     payload: JSON
     created_at: datetime
+
+
+@strawberry.type(
+    description="A comment on a piece of work: a mentor's feedback or the worker's reply."
+)
+class EngagementComment:
+    author_pk: strawberry.Private[int]
+    text: str
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: models.EngagementComment) -> EngagementComment:
+        return cls(author_pk=row.author_id, text=row.text, created_at=row.created_at)
+
+    @strawberry.field
+    async def author_name(self, info: strawberry.Info) -> str:
+        account = await info.context.by_id(models.Account).load(self.author_pk)
+        return account.name if account else ""
+
+
+@strawberry.type(description="A worker's engagements under one model.")
+class ModelActivity:
+    model: str
+    engagements: int
+    completed: int
+    active: int
+
+
+@strawberry.type(
+    description="What a model knows of a worker: a value to sort by and a sentence to read."
+)
+class WorkerFact:
+    model: str
+    kind: str
+    label: str
+    value: float
+    text: str
+
+
+@strawberry.type(
+    description="Money paid in one currency, and effective pay over the timed part of it."
+)
+class Pay:
+    total: Money
+    hours_worked: float = strawberry.field(description="Hours measured or logged on paid work.")
+    effective_hourly_pay: Money | None = strawberry.field(
+        description="Pay for timed work divided by its hours; null when no time was recorded."
+    )
+
+    @classmethod
+    def of(cls, pay: workforce.Pay) -> Pay:
+        return cls(
+            total=Money.of(pay.amount, pay.currency),
+            hours_worked=round(pay.seconds / 3600, 2),
+            effective_hourly_pay=money(pay.hourly, pay.currency),
+        )
+
+
+@strawberry.type
+class ModelPay:
+    model: str
+    pay: list[Pay]
+
+
+@strawberry.type(description="A worker's record across every staffing model.")
+class WorkerRecord:
+    activity: list[ModelActivity]
+    facts: list[WorkerFact]
+    earnings: list[Pay] | None = strawberry.field(
+        description="Per currency; for the worker and admins only (null for others)."
+    )
+    earnings_by_model: list[ModelPay] | None
+
+    @classmethod
+    def from_record(cls, record: workforce.WorkerRecord) -> WorkerRecord:
+        by_model = record.earnings_by_model
+        return cls(
+            activity=[ModelActivity(**vars(a)) for a in record.activity],
+            facts=[WorkerFact(**vars(f)) for f in record.facts],
+            earnings=None if record.earnings is None else [Pay.of(p) for p in record.earnings],
+            earnings_by_model=None
+            if by_model is None
+            else [ModelPay(model=m, pay=[Pay.of(p) for p in pays]) for m, pays in by_model.items()],
+        )
+
+
+@strawberry.enum
+class ClassificationWarning(Enum):
+    APPROACHING = "approaching"
+    CROSSED = "crossed"
+
+
+@strawberry.type(description="One worker who worked for the organization.")
+class WorkforceMember:
+    worker_row: strawberry.Private[models.WorkerProfile]
+    models: list[str]
+    engagements: int
+    pay: Pay
+    window_hours: float = strawberry.field(
+        description="Hours in the organization's classification window."
+    )
+    window_paid: Money = strawberry.field(description="Paid in the classification window.")
+    warning: ClassificationWarning | None
+    warnings: list[str]
+
+    @classmethod
+    def of(cls, member: workforce.WorkforceMember, currency: str) -> WorkforceMember:
+        level = member.warning_level
+        return cls(
+            worker_row=member.worker,
+            models=member.models,
+            engagements=member.engagements,
+            pay=Pay.of(member.pay),
+            window_hours=round(member.window_seconds / 3600, 2),
+            window_paid=Money.of(member.window_amount, currency),
+            warning=ClassificationWarning(level) if level else None,
+            warnings=member.warnings,
+        )
+
+    @strawberry.field
+    def worker(self) -> Worker:
+        return Worker.from_row(self.worker_row)
+
+
+@strawberry.type
+class ModelSpend:
+    model: str
+    spent: Money
+
+
+@strawberry.type(description="Independent workers' limits that trigger a classification warning.")
+class ClassificationLimits:
+    hours: int | None
+    earnings: Money | None
+    window_days: int
+
+
+@strawberry.type(description="An organization's workforce across every staffing model.")
+class Workforce:
+    spend_by_model: list[ModelSpend]
+    workers: int = strawberry.field(description="How many workers worked for it.")
+    members: list[WorkforceMember] = strawberry.field(
+        description="The workers it paid most, up to `first`."
+    )
+    classification_warnings: list[WorkforceMember] = strawberry.field(
+        description="Independent workers nearing (80%) or past a limit, all of them."
+    )
+    limits: ClassificationLimits
+
+    @classmethod
+    def build(cls, found: workforce.Workforce, first: int) -> Workforce:
+        org = found.organization
+        currency = org.currency
+        return cls(
+            spend_by_model=[
+                ModelSpend(model=m, spent=Money.of(amount, currency))
+                for m, amount in found.spend_by_model
+            ],
+            workers=len(found.members),
+            members=[WorkforceMember.of(m, currency) for m in found.members[:first]],
+            classification_warnings=[WorkforceMember.of(m, currency) for m in found.warnings],
+            limits=ClassificationLimits(
+                hours=org.independent_hours_limit,
+                earnings=money(org.independent_earnings_limit, currency),
+                window_days=org.classification_window_days,
+            ),
+        )
+
+
+@strawberry.type(
+    description="A skill the organization's open work asks for, and the crowd that has it."
+)
+class SkillDemand:
+    skill_row: strawberry.Private[models.Skill]
+    min_level: int
+    open_work: int = strawberry.field(description="Open batches, contests and jobs asking for it.")
+    openings: int
+    verified_workers: int = strawberry.field(
+        description="Workers the work can reach (independents and its employees) verified at the level."
+    )
+    workers_per_opening: float | None
+
+    @classmethod
+    def from_demand(cls, row: workforce.SkillDemand) -> SkillDemand:
+        ratio = row.workers_per_opening
+        return cls(
+            skill_row=row.skill,
+            min_level=row.min_level,
+            open_work=row.open_work,
+            openings=row.openings,
+            verified_workers=row.verified_workers,
+            workers_per_opening=None if ratio == float("inf") else round(ratio, 2),
+        )
+
+    @strawberry.field
+    def skill(self) -> Skill:
+        return Skill.from_row(self.skill_row)

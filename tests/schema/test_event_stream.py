@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from crowdgraph.core import skills
+from crowdgraph.core import learning, skills
 from crowdgraph.core.events import emit
 from crowdgraph.core.transaction import atomic
 from crowdgraph.platform import Platform
@@ -172,3 +172,42 @@ async def test_a_posted_job_reaches_the_workers_who_qualify_for_it(make_platform
     heard = await finish(platform, listeners)
     assert heard == {"qualified": ["marketplace.job.posted"], "unqualified": []}
     assert job.requirements == [{"kind": "skill", "skill": "python", "min_level": 3}]
+
+
+async def test_a_mentor_hears_the_work_of_the_learning_project_they_mentor(
+    platform, cast: Cast, factory: Factory
+):
+    mentor = await factory.worker(employer=cast.org)
+    owner = cast.people["owner"]
+    await learning.mark_learning(
+        owner.actor, cast.internal_project.id, learning=True, mentor_email=mentor.account.email
+    )
+    await platform.deliver_events()
+    listeners = await listen(platform, {"mentor": mentor})
+    async with atomic():
+        await emit(
+            "t.mentee",
+            {"label": "mentee's answer"},
+            organization_id=cast.org.id,
+            account_id=cast.employee.account.id,
+            project_id=cast.internal_project.id,
+        )
+        await emit(
+            "t.elsewhere",
+            {"label": "public project work"},
+            organization_id=cast.org.id,
+            account_id=cast.employee.account.id,
+            project_id=cast.public_project.id,
+        )
+    await platform.deliver_events()
+    await learning.mark_learning(owner.actor, cast.internal_project.id, learning=False)
+    async with atomic():
+        await emit(
+            "t.mentee",
+            {"label": "after the project was unmarked"},
+            organization_id=cast.org.id,
+            project_id=cast.internal_project.id,
+        )
+    assert await finish(platform, listeners) == {
+        "mentor": ["mentee's answer", "core.project.learning_changed"]
+    }

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from crowdgraph import __version__, hookimpl
 from crowdgraph.manifest import Manifest
-from crowdgraph.plugins.contest import contests, phases, stages
+from crowdgraph.plugins.contest import contests, phases, records, stages
 from crowdgraph.plugins.contest.loaders import ContestLoaders
 from crowdgraph.schema.part import SchemaPart
 
@@ -43,6 +43,16 @@ def register_requirements(platform: Any) -> list[Any]:
 @hookimpl
 def register_engagement_visibility(platform: Any) -> Any:
     return contests.hidden_engagements
+
+
+@hookimpl
+def register_worker_facts(platform: Any) -> Any:
+    return records.worker_facts
+
+
+@hookimpl
+def register_open_work(platform: Any) -> Any:
+    return records.open_work
 
 
 @hookimpl

@@ -11,7 +11,7 @@ from crowdgraph import __version__, hookimpl
 from crowdgraph.core.eligibility import RequirementKind
 from crowdgraph.manifest import Manifest
 from crowdgraph.platform import Platform
-from crowdgraph.plugins.marketplace import contracts, exams, schema, stages
+from crowdgraph.plugins.marketplace import contracts, exams, records, schema, stages
 from crowdgraph.plugins.marketplace import demo as demo_data
 from crowdgraph.plugins.marketplace.settings import MarketplaceSettings, settings_of
 from crowdgraph.schema.part import SchemaPart
@@ -37,6 +37,16 @@ def register_manifest() -> Manifest:
 @hookimpl
 def register_requirements(platform: Platform) -> list[RequirementKind]:
     return [exams.EXAM_REQUIREMENT, stages.WAS_HIRED]
+
+
+@hookimpl
+def register_worker_facts(platform: Any) -> Any:
+    return records.worker_facts
+
+
+@hookimpl
+def register_open_work(platform: Any) -> Any:
+    return records.open_work
 
 
 @hookimpl

@@ -395,6 +395,8 @@ async def log_time(
             amount=hourly_amount(minutes, contract.amount),
             created_at=runtime.now(),
         )
+        if contract.engagement_id is not None:
+            await engagements.add_time(contract.engagement_id, minutes * 60)
         await _emit("time_entry.logged", contract, time_entry_id=entry.id, minutes=minutes)
     return entry
 

@@ -8,7 +8,7 @@ import pluggy
 
 from crowdgraph import __version__, hookimpl
 from crowdgraph.manifest import Manifest
-from crowdgraph.plugins.microtask import hookspecs, stages
+from crowdgraph.plugins.microtask import hookspecs, records, stages
 from crowdgraph.plugins.microtask.aggregation import BUILTIN, Aggregator
 from crowdgraph.plugins.microtask.config import NAME, Config, MicrotaskSettings
 from crowdgraph.plugins.microtask.sweeper import Sweeper
@@ -43,6 +43,16 @@ def register_aggregators() -> list[Aggregator]:
 @hookimpl
 def register_requirements(platform: Any) -> list[Any]:
     return [stages.GOLD_ACCURACY]
+
+
+@hookimpl
+def register_worker_facts(platform: Any) -> Any:
+    return records.worker_facts
+
+
+@hookimpl
+def register_open_work(platform: Any) -> Any:
+    return records.open_work
 
 
 @hookimpl

@@ -264,6 +264,8 @@ async def submit(actor: Actor, config: Config, assignment_id: int, answer: Any) 
                 "assignmentId", "NOT_CLAIMED", "the assignment is no longer claimed"
             )
         await assignment.refresh_from_db()
+        if assignment.engagement_id is not None:
+            await engagements.add_time(assignment.engagement_id, seconds)
         await record_answer(config, batch, assignment)
         await emit_assignment("submitted", batch, assignment, too_fast=assignment.too_fast)
         if not task.is_gold:
