@@ -169,6 +169,9 @@ async def is_judge(actor: Actor, contest_id: int) -> ContestJudge | None:
     return await ContestJudge.get_or_none(contest_id=contest_id, account_id=actor.account.id)
 
 
+RESULTS_PHASES = (Phase.WINNERS_ANNOUNCED, Phase.CLOSED)
+"""Once winners are announced, an open contest and its leaderboard are public, even to anonymous callers."""
+
 BLIND_PHASES = (Phase.REGISTRATION, Phase.SUBMISSION, Phase.REVIEW, Phase.APPEALS)
 """From launch until winners are announced, a contest's judges do not learn who entered."""
 
@@ -202,6 +205,8 @@ async def hidden_engagements(actor: Actor) -> Q | None:
 
 async def can_see(actor: Actor, contest: Contest) -> bool:
     """Organizers always; judges, entrants and the contest's audience once it is launched."""
+    if contest.phase in RESULTS_PHASES and contest.audience != Audience.INTERNAL:
+        return True  # results of open contests are public, as on Topcoder and Kaggle
     if actor.account is None:
         return False
     if actor.can_manage(contest.organization_id):
@@ -220,11 +225,12 @@ async def can_see(actor: Actor, contest: Contest) -> bool:
 
 async def get_contest(actor: Actor, contest_id: int) -> Contest:
     """A contest the caller may see, with any deadline that has passed applied first."""
-    actor.require_account()
     contest = await Contest.get_or_none(id=contest_id)
+    if contest is not None:
+        contest = await phases.refresh(contest)
     if contest is None or not await can_see(actor, contest):
         raise NotFound("no such contest")
-    return await phases.refresh(contest)
+    return contest
 
 
 async def get_managed_contest(actor: Actor, contest_id: int) -> Contest:
@@ -237,7 +243,8 @@ async def visible_rule(actor: Actor) -> Q:
     """Contests the caller may list (``can_see`` as a filter)."""
     if actor.is_admin:
         return Q()
-    rule = Q(organization_id__in=list(actor.memberships))
+    rule = Q(phase__in=list(RESULTS_PHASES), audience__in=[Audience.EXTERNAL, Audience.BOTH])
+    rule |= Q(organization_id__in=list(actor.memberships))
     if actor.account is not None:
         judged = await ContestJudge.filter(account_id=actor.account.id).values_list(
             "contest_id", flat=True

@@ -749,12 +749,13 @@ class ContestMutation:
 
 @strawberry.type
 class ContestQuery:
-    @strawberry.field(description="Contests the caller may see, oldest first.")
+    @strawberry.field(
+        description="Contests the caller may see, oldest first (anyone: open contests with results)."
+    )
     async def contests(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
     ) -> Connection[Contest]:
         context = _ctx(info)
-        context.actor.require_account()
         query = m.Contest.filter(await contests.visible_rule(context.actor))
         page = await _page(context, query, first, after)
         page.items = [await phases.refresh(row) for row in page.items]

@@ -227,3 +227,35 @@ async def test_every_entrant_sees_their_own_scores_and_feedback(arena, make_clie
         "leaderboard": None,
     }
     assert entries
+
+
+async def test_results_of_an_open_contest_are_public_once_winners_are_announced(arena, make_client):
+    contest = await arena.launch()
+    people = await arena.enter(contest, 3)
+    await arena.to_appeals_with(contest, people, SCORES)
+    anonymous = make_client(None, on=arena.platform)
+    board = """query($id: ID!) { node(id: $id) { ... on Contest { title phase
+        leaderboard { rank entrantName prize { amount } } } } }"""
+    during_appeals = await anonymous.query(board, {"id": gid("Contest", contest.id)})
+    assert during_appeals.data == {"node": None}
+    assert (await anonymous.query("{ contests { nodes { title } } }")).data == {
+        "contests": {"nodes": []}
+    }
+
+    arena.clock.advance(days=2)
+    announced = await anonymous.query(board, {"id": gid("Contest", contest.id)})
+    node = announced.data["node"]
+    assert node["phase"] == "WINNERS_ANNOUNCED"
+    assert [(row["rank"], row["prize"]["amount"]) for row in node["leaderboard"]] == [
+        (1, 50_000),
+        (2, 30_000),
+        (3, 20_000),
+    ]
+    assert node["leaderboard"][0]["entrantName"] == people[0].account.name
+    listed = await anonymous.query("{ contests { nodes { title } } }")
+    assert listed.data == {"contests": {"nodes": [{"title": "Logo"}]}}
+    refused = await anonymous.query(
+        """query($id: ID!) { node(id: $id) { ... on Contest { entries { nodes { id } } } } }""",
+        {"id": gid("Contest", contest.id)},
+    )
+    assert refused.codes == ["UNAUTHENTICATED"]
