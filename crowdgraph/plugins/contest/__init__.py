@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -13,8 +11,6 @@ from crowdgraph.manifest import Manifest
 from crowdgraph.plugins.contest import contests, phases, records, stages
 from crowdgraph.plugins.contest.loaders import ContestLoaders
 from crowdgraph.schema.part import SchemaPart
-
-_sweepers: dict[int, asyncio.Task[None]] = {}
 
 
 class ContestSettings(BaseModel, extra="forbid"):
@@ -86,16 +82,6 @@ async def register_demo_data(platform: Any, demo: Any) -> None:
 
 @hookimpl
 async def startup(platform: Any) -> None:
+    """Apply passed deadlines every ``sweep_seconds`` (reads apply them too)."""
     interval = platform.plugin_settings("contest").sweep_seconds
-    _sweepers[id(platform)] = asyncio.create_task(
-        phases.sweep_forever(interval), name="contest-deadlines"
-    )
-
-
-@hookimpl
-async def shutdown(platform: Any) -> None:
-    task = _sweepers.pop(id(platform), None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    platform.every(interval, "contest.deadlines", phases.sweep)

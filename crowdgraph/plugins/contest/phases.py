@@ -13,7 +13,6 @@ The windows that protect entrants (registration, submission, appeals) are never 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 
@@ -302,12 +301,3 @@ async def sweep() -> int:
         await refresh(contest)
         moved += before != (contest.phase, contest.round)
     return moved
-
-
-async def sweep_forever(interval: float) -> None:
-    while True:
-        try:
-            await sweep()
-        except Exception:
-            log.exception("contest sweep failed; retrying")
-        await asyncio.sleep(interval)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from typing import Any
 
@@ -17,8 +15,6 @@ from crowdgraph.plugins.marketplace.settings import MarketplaceSettings, setting
 from crowdgraph.schema.part import SchemaPart
 
 log = logging.getLogger("crowdgraph.marketplace")
-
-_sweepers: dict[int, asyncio.Task[None]] = {}
 
 
 @hookimpl
@@ -75,28 +71,8 @@ async def _sweep() -> None:
         log.info("released %d overdue milestones", released)
 
 
-async def _sweep_forever(interval: float) -> None:
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await _sweep()
-        except Exception:
-            log.exception("milestone sweep failed; retrying")
-
-
 @hookimpl
 async def startup(platform: Platform) -> None:
     """Release overdue milestones now, then every few seconds; reads release them lazily too."""
     await _sweep()
-    _sweepers[id(platform)] = asyncio.create_task(
-        _sweep_forever(settings_of(platform).sweep_seconds), name="marketplace-sweeper"
-    )
-
-
-@hookimpl
-async def shutdown(platform: Platform) -> None:
-    task = _sweepers.pop(id(platform), None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    platform.every(settings_of(platform).sweep_seconds, "marketplace.milestones", _sweep)

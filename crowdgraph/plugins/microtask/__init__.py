@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pluggy
@@ -11,10 +12,8 @@ from crowdgraph.manifest import Manifest
 from crowdgraph.plugins.microtask import hookspecs, records, stages
 from crowdgraph.plugins.microtask.aggregation import BUILTIN, Aggregator
 from crowdgraph.plugins.microtask.config import NAME, Config, MicrotaskSettings
-from crowdgraph.plugins.microtask.sweeper import Sweeper
+from crowdgraph.plugins.microtask.sweeper import sweep
 from crowdgraph.schema.part import SchemaPart
-
-_sweepers: dict[int, Sweeper] = {}
 
 
 @hookimpl
@@ -95,12 +94,6 @@ async def register_demo_data(platform: Any, demo: Any) -> None:
 
 @hookimpl
 async def startup(platform: Any) -> None:
-    sweeper = _sweepers.setdefault(id(platform), Sweeper())
-    sweeper.start(Config.of(platform))
-
-
-@hookimpl
-async def shutdown(platform: Any) -> None:
-    sweeper = _sweepers.pop(id(platform), None)
-    if sweeper is not None:
-        await sweeper.stop()
+    """Sweep (leases, auto-approval, deadlines, appeals) every ``sweep_seconds``, once at a time."""
+    config = Config.of(platform)
+    platform.every(config.settings.sweep_seconds, "microtask.sweep", partial(sweep, config))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -7,7 +8,7 @@ import pytest
 from crowdgraph.core.errors import InvalidInput
 from crowdgraph.core.models import Event, LedgerEntry
 from crowdgraph.plugins.microtask import batches, review, work
-from crowdgraph.plugins.microtask.models import Task
+from crowdgraph.plugins.microtask.models import AssignmentStatus, Task
 from crowdgraph.plugins.microtask.sweeper import sweep
 from tests.plugins.microtask.conftest import Shop
 
@@ -76,13 +77,21 @@ async def test_the_sweeper_is_idempotent(shop: Shop, clock: Any) -> None:
     assert (first.expired, second.expired) == (1, 0)
 
 
-async def test_the_startup_hook_runs_the_sweeper_until_shutdown(shop: Shop) -> None:
-    import crowdgraph.plugins.microtask as plugin
-
-    await plugin.startup(shop.platform)
-    await plugin.startup(shop.platform)
-    sweeper = plugin._sweepers[id(shop.platform)]
-    task = sweeper.task
-    assert task is not None and not task.done()
-    await plugin.shutdown(shop.platform)
-    assert task.done() and id(shop.platform) not in plugin._sweepers
+async def test_the_platform_sweeps_in_the_background_until_it_stops(shop: Shop, clock) -> None:
+    batch = await shop.batch(tasks=1, lease_seconds=60)
+    worker = await shop.factory.worker()
+    claimed = await work.claim_next(worker.actor, batch.id)
+    clock.advance(seconds=61)
+    await shop.platform.start_background()
+    try:
+        for _ in range(500):  # the first sweep runs at once; allow it up to five seconds
+            await claimed.refresh_from_db()
+            if claimed.status == AssignmentStatus.EXPIRED:
+                break
+            await asyncio.sleep(0.01)
+        assert claimed.status == AssignmentStatus.EXPIRED
+        jobs = [task.get_name() for task in shop.platform._jobs]
+        assert "crowdgraph-microtask.sweep" in jobs
+    finally:
+        await shop.platform.stop_background()
+    assert shop.platform._jobs == []
