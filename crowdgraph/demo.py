@@ -186,14 +186,14 @@ async def create_demo(platform: Platform) -> str:
             profile.availability = Availability.AVAILABLE
             profile.hours_per_week = 30
             await profile.save()
-            await _skills(profile, held, slugs, admin.id)
+            await _skills(profile, held, slugs, admin)
             demo.workers[email] = profile
         acme = demo.organizations["acme"]
         for name, email, country, tz, held in INTERNAL_WORKERS:
             profile = await _worker(name, email, country, tz, WorkerKind.INTERNAL, acme.id)
             profile.headline = "Acme employee"
             await profile.save()
-            await _skills(profile, held, slugs, admin.id)
+            await _skills(profile, held, slugs, admin)
             demo.workers[email] = profile
 
         acme_actor = await demo.actor(demo.owners["acme"])
@@ -259,12 +259,16 @@ async def _skills(
     profile: WorkerProfile,
     held: list[tuple[str, int, bool]],
     slugs: dict[str, Skill],
-    admin_id: int,
+    admin: Account,
 ) -> None:
     for slug, level, verified in held:
         if verified:
             await skills.record_verification(
-                profile.id, slugs[slug].id, level, VerifiedBy.ADMIN, f"admin:{admin_id}"
+                profile.id,
+                slugs[slug].id,
+                level,
+                VerifiedBy.ADMIN,
+                f"{admin.name} (admin {admin.id})",
             )
         else:
             await WorkerSkill.create(

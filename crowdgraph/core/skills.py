@@ -116,5 +116,5 @@ async def verify_skill(actor: Actor, worker_id: int, slug: str, level: int) -> W
         raise NotFound("no such worker")
     skill = await skill_by_slug(slug)
     return await record_verification(
-        worker_id, skill.id, level, VerifiedBy.ADMIN, f"admin:{admin.id}"
+        worker_id, skill.id, level, VerifiedBy.ADMIN, f"{admin.name} (admin {admin.id})"
     )

@@ -192,7 +192,8 @@ class WorkerSkill:
     verified: bool
     verified_by: VerifiedBy | None
     verified_source: str = strawberry.field(
-        description="Who or what verified it: admin:<id>, an exam, a track record."
+        description="Who or what verified it, readably: an admin by name, the exam passed, or the "
+        "track record (batch, gold accuracy, answers)."
     )
     verified_at: datetime | None
 

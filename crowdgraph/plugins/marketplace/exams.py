@@ -297,7 +297,11 @@ async def _finish(attempt: ExamAttempt, exam: Exam, worker: WorkerProfile) -> No
     """Verify the skill of a passed platform exam in the core, and tell everyone."""
     if attempt.status == AttemptStatus.PASSED and exam.skill_id and exam.level:
         await skills.record_verification(
-            worker.id, exam.skill_id, exam.level, VerifiedBy.EXAM, f"marketplace.exam:{exam.id}"
+            worker.id,
+            exam.skill_id,
+            exam.level,
+            VerifiedBy.EXAM,
+            f"passed the exam {exam.title!r} (marketplace exam {exam.id})",
         )
     if attempt.status in (AttemptStatus.PASSED, AttemptStatus.FAILED):
         await emit(

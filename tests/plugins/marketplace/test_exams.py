@@ -26,7 +26,7 @@ async def test_passing_an_exam_verifies_the_skill_in_the_core_at_the_exams_level
     assert (held.level, held.verified_by, held.verified_source) == (
         4,
         VerifiedBy.EXAM,
-        f"marketplace.exam:{exam.id}",
+        f"passed the exam {exam.title!r} (marketplace exam {exam.id})",
     )
 
 
