@@ -6,7 +6,6 @@ from tortoise.expressions import Q
 
 from crowdgraph.core import runtime
 from crowdgraph.core.actor import Actor
-from crowdgraph.core.engagements import get_engagement
 from crowdgraph.core.errors import InvalidInput, NotFound
 from crowdgraph.core.events import emit
 from crowdgraph.core.models import (
@@ -135,9 +134,3 @@ async def comment(actor: Actor, engagement_id: int, text: str) -> EngagementComm
             project_id=engagement.project_id,
         )
     return row
-
-
-async def comments(actor: Actor, engagement_id: int) -> list[EngagementComment]:
-    """An engagement's comments, oldest first, for whoever may see the engagement."""
-    engagement = await get_engagement(actor, engagement_id)
-    return list(await EngagementComment.filter(engagement_id=engagement.id).order_by("id"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 
 HiddenEngagements = Callable[["Actor"], Awaitable["Q | None"]]
 """A plugin's rule: the engagements to hide from this caller (None hides nothing)."""
-WorkerFacts = Callable[["WorkerProfile"], Awaitable[list["WorkerFact"]]]
-"""A model's facts for a worker's record (gold accuracy, ratings, placements)."""
+WorkerFacts = Callable[[Sequence["WorkerProfile"]], Awaitable[Mapping[int, list["WorkerFact"]]]]
+"""A model's facts for workers' records (gold accuracy, ratings, placements), by worker id."""
 OpenWorkOf = Callable[[int], Awaitable[list["OpenWork"]]]
 """A model's open work in an organization, with its requirements (for skills in demand)."""
 

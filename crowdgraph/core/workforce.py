@@ -7,6 +7,7 @@ placements) and the skills their open work asks for.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -91,36 +92,50 @@ class WorkerRecord:
     earnings_by_model: dict[str, list[Pay]] | None
 
 
-async def worker_record(actor: Actor, worker_id: int) -> WorkerRecord:
-    """A worker's record across every model: activity, what each model knows, and (to them) earnings."""
-    worker = await get_worker(actor, worker_id)
-    engagements = Engagement.filter(worker_id=worker.id)
+async def worker_records(actor: Actor, workers: Sequence[WorkerProfile]) -> dict[int, WorkerRecord]:
+    """Records of workers the caller may see (already checked), by worker id, in a few statements
+    whatever their number: activity, what each model knows, and (to each worker) their earnings."""
+    if not workers:
+        return {}
+    ids = [w.id for w in workers]
+    engagements = Engagement.filter(worker_id__in=ids)
     hidden = await hidden_engagements(actor)
     if hidden is not None:
         engagements = engagements.filter(~hidden)
-    rows = (
+    activity: dict[int, dict[str, ModelActivity]] = defaultdict(dict)
+    for worker_id, model, status, n in (
         await engagements.annotate(n=Count("id"))
-        .group_by("model", "status")
-        .values_list("model", "status", "n")
-    )
-    activity: dict[str, ModelActivity] = {}
-    for model, status, n in rows:
-        tally = activity.setdefault(model, ModelActivity(model))
+        .group_by("worker_id", "model", "status")
+        .values_list("worker_id", "model", "status", "n")
+    ):
+        tally = activity[worker_id].setdefault(model, ModelActivity(model))
         tally.engagements += n
         if status == EngagementStatus.COMPLETED:
             tally.completed += n
         elif status == EngagementStatus.ACTIVE:
             tally.active += n
-    facts = [f for source in runtime.current().worker_facts for f in await source(worker)]
-    own = actor.is_admin or actor.account_id == worker.account_id
-    earnings, by_model = (await _earnings(worker)) if own else (None, None)
-    return WorkerRecord(
-        worker=worker,
-        activity=sorted(activity.values(), key=lambda a: a.model),
-        facts=sorted(facts, key=lambda f: (f.model, f.kind)),
-        earnings=earnings,
-        earnings_by_model=by_model,
-    )
+    facts: dict[int, list[WorkerFact]] = defaultdict(list)
+    for source in runtime.current().worker_facts:
+        for worker_id, found in (await source(workers)).items():
+            facts[worker_id].extend(found)
+    records = {}
+    for worker in workers:
+        own = actor.is_admin or actor.account_id == worker.account_id
+        earnings, by_model = (await _earnings(worker)) if own else (None, None)
+        records[worker.id] = WorkerRecord(
+            worker=worker,
+            activity=sorted(activity[worker.id].values(), key=lambda a: a.model),
+            facts=sorted(facts[worker.id], key=lambda f: (f.model, f.kind)),
+            earnings=earnings,
+            earnings_by_model=by_model,
+        )
+    return records
+
+
+async def worker_record(actor: Actor, worker_id: int) -> WorkerRecord:
+    """One worker's record, if the caller may see the worker."""
+    worker = await get_worker(actor, worker_id)
+    return (await worker_records(actor, [worker]))[worker.id]
 
 
 async def _earnings(worker: WorkerProfile) -> tuple[list[Pay], dict[str, list[Pay]]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -56,6 +56,30 @@ class Context:
             async def load(ids: Sequence[int]) -> list[M | None]:
                 rows = {row.pk: row for row in await model.filter(pk__in=list(ids))}
                 return [rows.get(i) for i in ids]
+
+            self._loaders[key] = DataLoader(load_fn=load)
+        return self._loaders[key]
+
+    def loader(
+        self, name: str, load: Callable[[Sequence[Any]], Awaitable[list[Any]]]
+    ) -> DataLoader[Any, Any]:
+        """A per-request DataLoader kept under ``name``, made from ``load`` on first use."""
+        key = ("named", name)
+        if key not in self._loaders:
+            self._loaders[key] = DataLoader(load_fn=load)
+        return self._loaders[key]
+
+    def project_stages(self) -> DataLoader[int, list[Any]]:
+        """Each project's stages in every enabled model: every stage resolver called once per batch."""
+        key = ("project_stages",)
+        if key not in self._loaders:
+
+            async def load(ids: Sequence[int]) -> list[list[Any]]:
+                found: dict[int, list[Any]] = defaultdict(list)
+                for resolve in self.registry.stages:
+                    for project_id, stages in (await resolve(self, list(ids))).items():
+                        found[project_id].extend(stages)
+                return [found[i] for i in ids]
 
             self._loaders[key] = DataLoader(load_fn=load)
         return self._loaders[key]

@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 NodeResolver = Callable[[Any, int], Awaitable[Any]]
 """(info.context, primary key) -> the GraphQL object, or None when absent or not visible."""
-StageResolver = Callable[[Any, int], Awaitable[list[Any]]]
-"""(info.context, project id) -> the project's stages in this model (objects implementing ProjectStage)."""
+StageResolver = Callable[[Any, Sequence[int]], Awaitable[Mapping[int, list[Any]]]]
+"""(info.context, project ids) -> each project's stages in this model (objects implementing
+ProjectStage), for all the projects of a list at once; a project with none may be left out."""
+
+
+class HasProject(Protocol):
+    project_id: int
+
+
+R = TypeVar("R", bound=HasProject)
+T = TypeVar("T")
+
+
+def by_project(rows: Iterable[R], make: Callable[[R], T]) -> dict[int, list[T]]:
+    """``make(row)`` for each row, grouped by the row's ``project_id`` in the order given: the
+    shape a stage resolver returns."""
+    grouped: dict[int, list[T]] = defaultdict(list)
+    for row in rows:
+        grouped[row.project_id].append(make(row))
+    return grouped
 
 
 @dataclass

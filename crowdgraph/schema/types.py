@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Any, NewType
+from typing import NewType
 
 import strawberry
 from strawberry.scalars import JSON
@@ -13,7 +14,6 @@ from strawberry.types.scalar import ScalarDefinition
 from crowdgraph.core import (
     accounts,
     engagements,
-    learning,
     ledger,
     models,
     organizations,
@@ -267,7 +267,15 @@ class Worker(Node):
         "them, and (to the worker and admins) earnings and effective hourly pay."
     )
     async def record(self, info: strawberry.Info) -> WorkerRecord:
-        return WorkerRecord.from_record(await workforce.worker_record(info.context.actor, self.pk))
+        context = info.context
+
+        async def load(ids: Sequence[int]) -> list[WorkerRecord]:
+            rows = [r for r in await context.by_id(models.WorkerProfile).load_many(ids) if r]
+            found = await workforce.worker_records(context.actor, rows)
+            return [WorkerRecord.from_record(found[i]) for i in ids]
+
+        # The worker was resolved for this caller, so they may see it: records load in one batch.
+        return await context.loader("worker_records", load).load(self.pk)
 
     @strawberry.field(description="Engagements of this worker the caller may see, newest last.")
     async def engagements(
@@ -322,16 +330,14 @@ class Project(Node):
 
     @strawberry.field(description="The project's stages in every enabled staffing model.")
     async def stages(self, info: strawberry.Info) -> list[ProjectStage]:
-        stages: list[Any] = []
-        for resolve in info.context.registry.stages:
-            stages.extend(await resolve(info.context, self.pk))
-        return stages
+        return await info.context.project_stages().load(self.pk)
 
     @strawberry.field(
         description="The project's combined flow: stages of different models run in order, with gates."
     )
     async def flow(self, info: strawberry.Info) -> list[FlowStage]:
-        rows = await flow_stages.flow(info.context.actor, self.pk)
+        # The project was resolved for this caller, so it is visible: its flow is too.
+        rows = await info.context.children(models.FlowStage, "project_id", "position").load(self.pk)
         return [FlowStage.from_row(row) for row in rows]
 
 
@@ -471,7 +477,8 @@ class Engagement(Node):
 
     @strawberry.field(description="A mentor's or manager's comments and the worker's replies.")
     async def comments(self, info: strawberry.Info) -> list[EngagementComment]:
-        rows = await learning.comments(info.context.actor, self.pk)
+        # Engagements are only ever resolved for callers who may see them, and so their comments.
+        rows = await info.context.children(models.EngagementComment, "engagement_id").load(self.pk)
         return [EngagementComment.from_row(row) for row in rows]
 
     @strawberry.field(

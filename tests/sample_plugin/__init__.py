@@ -6,6 +6,8 @@ mutation, an event handler and an eligibility check.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import strawberry
 from pydantic import BaseModel, Field
 
@@ -18,7 +20,7 @@ from crowdgraph.core.transaction import atomic
 from crowdgraph.manifest import Manifest
 from crowdgraph.schema.context import Context
 from crowdgraph.schema.errors import Payload, run_mutation
-from crowdgraph.schema.part import SchemaPart
+from crowdgraph.schema.part import SchemaPart, by_project
 from crowdgraph.schema.relay import decode_id, to_global_id
 from crowdgraph.schema.types import EngagementDetail, Money, ProjectStage
 from tests.sample_plugin.models import Errand, SeenEvent
@@ -142,10 +144,9 @@ async def resolve_errand(context: Context, pk: int) -> ErrandType | None:
     return ErrandType.from_row(row) if row else None
 
 
-async def stages(context: Context, project_id: int) -> list[ErrandType]:
-    return [
-        ErrandType.from_row(e) for e in await Errand.filter(project_id=project_id).order_by("id")
-    ]
+async def stages(context: Context, project_ids: Sequence[int]) -> dict[int, list[ErrandType]]:
+    rows = await Errand.filter(project_id__in=list(project_ids)).order_by("id")
+    return by_project(rows, ErrandType.from_row)
 
 
 def _validate_done(req: eligibility.Requirement) -> list[str]:

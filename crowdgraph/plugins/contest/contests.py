@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -176,14 +177,14 @@ BLIND_PHASES = (Phase.REGISTRATION, Phase.SUBMISSION, Phase.REVIEW, Phase.APPEAL
 """From launch until winners are announced, a contest's judges do not learn who entered."""
 
 
-async def judges_blind(actor: Actor, contest: Contest) -> bool:
-    """Whether entrants are hidden from this caller: they judge the contest and it is being judged."""
-    return contest.phase in BLIND_PHASES and await is_judge(actor, contest.id) is not None
+def judges_blind(contest: Contest, seat: ContestJudge | None) -> bool:
+    """Whether entrants are hidden from a caller with this judge ``seat`` (None: not a judge)."""
+    return seat is not None and contest.phase in BLIND_PHASES
 
 
-async def sees_entrants(actor: Actor, contest: Contest) -> bool:
+def sees_entrants(actor: Actor, contest: Contest, seat: ContestJudge | None) -> bool:
     """Organizers see who entered, except organizers who judge the contest while it is judged."""
-    return actor.can_manage(contest.organization_id) and not await judges_blind(actor, contest)
+    return actor.can_manage(contest.organization_id) and not judges_blind(contest, seat)
 
 
 async def hidden_engagements(actor: Actor) -> Q | None:
@@ -259,10 +260,11 @@ async def visible_rule(actor: Actor) -> Q:
     return rule
 
 
-async def project_contests(actor: Actor, project_id: int) -> list[Contest]:
-    """A project's contests the caller may see, oldest first."""
+async def project_contests(actor: Actor, project_ids: Sequence[int]) -> list[Contest]:
+    """The contests of these projects the caller may see, oldest first."""
     actor.require_account()
-    rows = await Contest.filter(Q(project_id=project_id) & await visible_rule(actor)).order_by("id")
+    rule = Q(project_id__in=list(project_ids)) & await visible_rule(actor)
+    rows = await Contest.filter(rule).order_by("id")
     return [await phases.refresh(row) for row in rows]
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
 
-from crowdgraph.plugins.contest.models import ContestScore, ContestSubmission
+from crowdgraph.plugins.contest.models import ContestJudge, ContestScore, ContestSubmission
 
 
 @dataclass(frozen=True)
@@ -36,3 +36,20 @@ class ContestLoaders:
     scores_by_entry: DataLoader[int, list[RoundScore]] = field(
         default_factory=lambda: DataLoader(load_fn=_scores_by_entry)
     )
+    _seats: DataLoader[int, ContestJudge | None] | None = None
+
+    def seats(self, account_id: int | None) -> DataLoader[int, ContestJudge | None]:
+        """The caller's judge seat in each contest, by contest id (None where they do not judge)."""
+        if self._seats is None:
+
+            async def load(contest_ids: Sequence[int]) -> list[ContestJudge | None]:
+                if account_id is None:
+                    return [None] * len(contest_ids)
+                found = await ContestJudge.filter(
+                    account_id=account_id, contest_id__in=list(contest_ids)
+                )
+                by_contest = {seat.contest_id: seat for seat in found}
+                return [by_contest.get(i) for i in contest_ids]
+
+            self._seats = DataLoader(load_fn=load)
+        return self._seats

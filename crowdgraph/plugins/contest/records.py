@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
+
 from crowdgraph.core.models import WorkerProfile
 from crowdgraph.core.workforce import OpenWork, WorkerFact
 from crowdgraph.plugins.contest.models import Contest, ContestEntry, EntryStatus, Phase
@@ -10,11 +13,17 @@ NAME = "contest"
 PODIUM = 3
 
 
-async def worker_facts(worker: WorkerProfile) -> list[WorkerFact]:
+async def worker_facts(workers: Sequence[WorkerProfile]) -> dict[int, list[WorkerFact]]:
     """Contests entered and finished, wins, podium finishes and the best placement."""
-    entries = await ContestEntry.filter(worker_id=worker.id).only("status", "rank")
-    if not entries:
-        return []
+    entries: dict[int, list[ContestEntry]] = defaultdict(list)
+    for entry in await ContestEntry.filter(worker_id__in=[w.id for w in workers]).only(
+        "id", "worker_id", "status", "rank"
+    ):
+        entries[entry.worker_id].append(entry)
+    return {worker_id: _facts(rows) for worker_id, rows in entries.items()}
+
+
+def _facts(entries: list[ContestEntry]) -> list[WorkerFact]:
     finished = [e for e in entries if e.status == EntryStatus.FINISHED]
     ranks = sorted(e.rank for e in finished if e.rank is not None)
     facts = [

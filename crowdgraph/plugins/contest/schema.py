@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -19,7 +20,7 @@ from crowdgraph.plugins.contest.prizes import pool_total
 from crowdgraph.plugins.contest.scoring import TIE_RULE
 from crowdgraph.schema.context import Context
 from crowdgraph.schema.errors import Payload, run_mutation
-from crowdgraph.schema.part import SchemaPart
+from crowdgraph.schema.part import SchemaPart, by_project
 from crowdgraph.schema.relay import Connection, Node, connection, decode_id, to_global_id
 from crowdgraph.schema.types import EngagementDetail, Long, Money, ProjectStage
 
@@ -37,6 +38,14 @@ def _ctx(info: strawberry.Info) -> Context:
 def _loaders(context: Context) -> ContestLoaders:
     loaders: ContestLoaders = context.plugins["contest"]["loaders"]
     return loaders
+
+
+async def _sees_entrants(context: Context, contest: m.Contest) -> bool:
+    """``contests.sees_entrants`` with the caller's judge seat read once per request."""
+    if not context.actor.can_manage(contest.organization_id):
+        return False
+    seat = await _loaders(context).seats(context.actor.account_id).load(contest.id)
+    return contests.sees_entrants(context.actor, contest, seat)
 
 
 def _awards_by_entry(context: Context) -> DataLoader[int, list[m.ContestAward]]:
@@ -187,7 +196,7 @@ async def _may_see_entry(context: Context, entry: m.ContestEntry, contest: m.Con
     actor = context.actor
     if actor.account_id is not None and actor.account_id == entry.account_id:
         return True
-    return await contests.sees_entrants(actor, contest)
+    return await _sees_entrants(context, contest)
 
 
 @strawberry.type(description="An entrant's place in a contest (the detail of their engagement).")
@@ -337,7 +346,8 @@ class Contest(ProjectStage):
         context = _ctx(info)
         context.actor.require_manager(self.organization_pk)
         contest = await contests.get_contest(context.actor, self.pk)
-        if await contests.judges_blind(context.actor, contest):
+        seat = await _loaders(context).seats(context.actor.account_id).load(contest.id)
+        if contests.judges_blind(contest, seat):
             raise Forbidden(
                 "you judge this contest: who entered stays hidden until winners are announced"
             )
@@ -397,7 +407,7 @@ async def _page(context: Context, query: Any, first: int | None, after: str | No
 
 async def leaderboard(context: Context, contest: m.Contest) -> list[ContestStanding] | None:
     public = contest.phase in (m.Phase.WINNERS_ANNOUNCED, m.Phase.CLOSED)
-    organizer = await contests.sees_entrants(context.actor, contest)
+    organizer = await _sees_entrants(context, contest)
     if public:
         ranked = await m.ContestEntry.filter(
             contest_id=contest.id, status=m.EntryStatus.FINISHED, rank__isnull=False
@@ -767,11 +777,12 @@ async def resolve_contest(context: Context, pk: int) -> Contest | None:
 
 
 async def resolve_entry(context: Context, pk: int) -> ContestEntry | None:
-    row = await m.ContestEntry.get_or_none(id=pk)
+    """An entry for its entrant and the organizers (batched: engagement lists ask for many)."""
+    row = await context.by_id(m.ContestEntry).load(pk)
     if row is None:
         return None
-    contest = await contests.get_contest(context.actor, row.contest_id)
-    if not await _may_see_entry(context, row, contest):
+    contest = await context.by_id(m.Contest).load(row.contest_id)
+    if contest is None or not await _may_see_entry(context, row, contest):
         return None
     return ContestEntry.from_row(row, contest.organization_id)
 
@@ -821,8 +832,9 @@ async def resolve_appeal(context: Context, pk: int) -> ContestAppeal | None:
     return ContestAppeal.from_row(row)
 
 
-async def stages(context: Context, project_id: int) -> list[Contest]:
-    return [Contest.from_row(c) for c in await contests.project_contests(context.actor, project_id)]
+async def stages(context: Context, project_ids: Sequence[int]) -> dict[int, list[Contest]]:
+    rows = await contests.project_contests(context.actor, project_ids)
+    return by_project(rows, Contest.from_row)
 
 
 def part() -> SchemaPart:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,6 +151,13 @@ async def list_jobs(
     if status is not None:
         query = query.filter(status=status)
     return await fetch_page(query, page)
+
+
+async def project_jobs(actor: Actor, project_ids: Sequence[int]) -> list[Job]:
+    """The jobs of these projects the caller may see, oldest first."""
+    actor.require_account()
+    rule = Q(project_id__in=list(project_ids)) & await visible_jobs(actor)
+    return list(await Job.filter(rule).order_by("id"))
 
 
 async def set_job_status(actor: Actor, job_id: int, status: JobStatus) -> Job:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import strawberry
 
 from crowdgraph.core import workers
@@ -46,7 +48,7 @@ from crowdgraph.plugins.marketplace.types import (
     MarketplaceTalentMatch,
 )
 from crowdgraph.schema.context import Context
-from crowdgraph.schema.part import NodeResolver
+from crowdgraph.schema.part import NodeResolver, by_project
 from crowdgraph.schema.relay import Connection, connection, decode_id
 from crowdgraph.schema.types import Eligibility
 
@@ -285,9 +287,11 @@ async def resolve_dispute(context: Context, pk: int) -> MarketplaceDispute:
     return MarketplaceDispute.from_row(await disputes.get_dispute(context.actor, pk))
 
 
-async def job_stages(context: Context, project_id: int) -> list[MarketplaceJob]:
-    page = await jobs.list_jobs(context.actor, context.page(None, None), project_id=project_id)
-    return [MarketplaceJob.from_row(row) for row in page.items]
+async def job_stages(
+    context: Context, project_ids: Sequence[int]
+) -> dict[int, list[MarketplaceJob]]:
+    rows = await jobs.project_jobs(context.actor, project_ids)
+    return by_project(rows, MarketplaceJob.from_row)
 
 
 async def resolve_exam(context: Context, pk: int) -> MarketplaceExam:

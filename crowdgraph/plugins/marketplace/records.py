@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from crowdgraph.core.models import WorkerProfile
 from crowdgraph.core.workforce import OpenWork, WorkerFact
-from crowdgraph.plugins.marketplace.feedback import reputations
+from crowdgraph.plugins.marketplace.feedback import Reputation, reputations
 from crowdgraph.plugins.marketplace.models import Job, JobStatus
 
 NAME = "marketplace"
 
 
-async def worker_facts(worker: WorkerProfile) -> list[WorkerFact]:
+async def worker_facts(workers: Sequence[WorkerProfile]) -> dict[int, list[WorkerFact]]:
     """Clients' revealed ratings, job success and contracts ended (hidden ratings never count)."""
-    found = (await reputations([worker.id]))[worker.id]
+    found = await reputations([w.id for w in workers])
+    return {worker_id: _facts(reputation) for worker_id, reputation in found.items()}
+
+
+def _facts(found: Reputation) -> list[WorkerFact]:
     facts = []
     if found.completed_contracts:
         n = found.completed_contracts

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
+
 from tortoise.functions import Count, Sum
 
 from crowdgraph.core.models import WorkerProfile
@@ -18,50 +21,54 @@ from crowdgraph.plugins.microtask.models import (
 )
 
 
-async def worker_facts(worker: WorkerProfile) -> list[WorkerFact]:
+async def worker_facts(workers: Sequence[WorkerProfile]) -> dict[int, list[WorkerFact]]:
     """Gold accuracy over every batch, answers given, and the share of reviewed answers approved."""
-    totals = (
-        await WorkerStanding.filter(worker_id=worker.id)
+    ids = [w.id for w in workers]
+    facts: dict[int, list[WorkerFact]] = defaultdict(list)
+    for worker_id, answers, gold, correct in (
+        await WorkerStanding.filter(worker_id__in=ids)
         .annotate(answers=Sum("answers"), gold=Sum("gold_answers"), correct=Sum("gold_correct"))
-        .values("answers", "gold", "correct")
-    )
-    answers, gold, correct = (int(totals[0][k] or 0) for k in ("answers", "gold", "correct"))
-    facts = []
-    if answers:
-        facts.append(WorkerFact(NAME, "answers", "Answers given", answers, f"{answers} answers"))
-    if gold:
-        accuracy = correct / gold
-        facts.append(
-            WorkerFact(
-                NAME,
-                "gold_accuracy",
-                "Gold accuracy",
-                round(accuracy, 4),
-                f"{accuracy:.0%} on {gold} gold tasks",
+        .group_by("worker_id")
+        .values_list("worker_id", "answers", "gold", "correct")
+    ):
+        answers, gold, correct = int(answers or 0), int(gold or 0), int(correct or 0)
+        if answers:
+            facts[worker_id].append(
+                WorkerFact(NAME, "answers", "Answers given", answers, f"{answers} answers")
             )
-        )
-    reviewed = dict(
+        if gold:
+            accuracy = correct / gold
+            facts[worker_id].append(
+                WorkerFact(
+                    NAME,
+                    "gold_accuracy",
+                    "Gold accuracy",
+                    round(accuracy, 4),
+                    f"{accuracy:.0%} on {gold} gold tasks",
+                )
+            )
+    reviewed: dict[int, dict[str, int]] = defaultdict(dict)
+    for worker_id, status, n in (
         await Assignment.filter(
-            worker_id=worker.id,
+            worker_id__in=ids,
             status__in=[AssignmentStatus.APPROVED, AssignmentStatus.REJECTED],
         )
         .annotate(n=Count("id"))
-        .group_by("status")
-        .values_list("status", "n")
-    )
-    approved, rejected = (
-        reviewed.get(AssignmentStatus.APPROVED, 0),
-        reviewed.get(AssignmentStatus.REJECTED, 0),
-    )
-    if approved + rejected:
-        share = approved / (approved + rejected)
-        facts.append(
+        .group_by("worker_id", "status")
+        .values_list("worker_id", "status", "n")
+    ):
+        reviewed[worker_id][status] = n
+    for worker_id, counts in reviewed.items():
+        approved = counts.get(AssignmentStatus.APPROVED, 0)
+        total = approved + counts.get(AssignmentStatus.REJECTED, 0)
+        share = approved / total
+        facts[worker_id].append(
             WorkerFact(
                 NAME,
                 "approval_rate",
                 "Answers approved",
                 round(share, 4),
-                f"{share:.0%} of {approved + rejected} reviewed answers approved",
+                f"{share:.0%} of {total} reviewed answers approved",
             )
         )
     return facts

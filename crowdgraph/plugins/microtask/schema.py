@@ -31,7 +31,7 @@ from crowdgraph.plugins.microtask.models import (
 )
 from crowdgraph.schema.context import Context
 from crowdgraph.schema.errors import Payload, run_mutation
-from crowdgraph.schema.part import SchemaPart
+from crowdgraph.schema.part import SchemaPart, by_project
 from crowdgraph.schema.relay import Connection, Node, connection, decode_id, to_global_id
 from crowdgraph.schema.types import EngagementDetail, Money, ProjectStage
 
@@ -731,13 +731,14 @@ async def resolve_task(context: Context, pk: int) -> MicrotaskTask | None:
     return None
 
 
-async def stages(context: Context, project_id: int) -> list[MicrotaskBatch]:
-    rows = await Batch.filter(project_id=project_id).order_by("id")
-    return [
-        MicrotaskBatch.from_row(row)
+async def stages(context: Context, project_ids: Sequence[int]) -> dict[int, list[MicrotaskBatch]]:
+    rows = await Batch.filter(project_id__in=list(project_ids)).order_by("id")
+    shown = (
+        row
         for row in rows
         if context.actor.can_manage(row.organization_id) or row.status != BatchStatus.DRAFT
-    ]
+    )
+    return by_project(shown, MicrotaskBatch.from_row)
 
 
 def schema_part() -> SchemaPart:

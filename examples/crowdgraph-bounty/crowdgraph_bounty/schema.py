@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -13,7 +14,7 @@ from crowdgraph.core.models import Audience
 from crowdgraph.core.pages import fetch_page
 from crowdgraph.schema.context import Context
 from crowdgraph.schema.errors import Payload, run_mutation
-from crowdgraph.schema.part import SchemaPart
+from crowdgraph.schema.part import SchemaPart, by_project
 from crowdgraph.schema.relay import Connection, connection, decode_id, to_global_id
 from crowdgraph.schema.types import EngagementDetail, Long, Money, ProjectStage
 from crowdgraph_bounty import models as m
@@ -292,8 +293,9 @@ async def resolve_fulfilment(context: Context, pk: int) -> BountyFulfilment | No
     return BountyFulfilment.from_row(await service.get_fulfilment(context.actor, pk))
 
 
-async def stages(context: Context, project_id: int) -> list[Bounty]:
-    return [Bounty.from_row(b) for b in await service.project_bounties(context.actor, project_id)]
+async def stages(context: Context, project_ids: Sequence[int]) -> dict[int, list[Bounty]]:
+    rows = await service.project_bounties(context.actor, project_ids)
+    return by_project(rows, Bounty.from_row)
 
 
 def part() -> SchemaPart:

@@ -8,6 +8,7 @@ gives whatever is left back. Every step is one transaction that also writes its 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,9 +135,11 @@ async def list_bounties(
     return await fetch_page(query, page)
 
 
-async def project_bounties(actor: Actor, project_id: int) -> list[Bounty]:
+async def project_bounties(actor: Actor, project_ids: Sequence[int]) -> list[Bounty]:
+    """The bounties of these projects the caller may see, oldest first."""
     actor.require_account()
-    return await Bounty.filter(Q(project_id=project_id) & await visible_rule(actor)).order_by("id")
+    rule = Q(project_id__in=list(project_ids)) & await visible_rule(actor)
+    return list(await Bounty.filter(rule).order_by("id"))
 
 
 def _closed() -> InvalidInput:
