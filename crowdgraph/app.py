@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import gc
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import OperationType, get_operation_ast, parse
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -16,20 +18,25 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 from tortoise.context import get_current_context
 
 from crowdgraph.config import Settings, load_settings
 from crowdgraph.core.accounts import authenticate
 from crowdgraph.core.actor import Actor
 from crowdgraph.core.errors import NotAuthenticated
+from crowdgraph.db import database_unavailable, read_retrying, renew_connections
 from crowdgraph.observability import RequestIds, configure_logging, metrics_endpoint
 from crowdgraph.platform import Platform
 from crowdgraph.ratelimit import RateLimit
 from crowdgraph.schema.build import BuiltSchema, build_schema
 from crowdgraph.schema.context import Context
+from crowdgraph.schema.errors import DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE_MESSAGE
+
+log = logging.getLogger("crowdgraph.graphql")
 
 
 async def actor_from_header(authorization: str | None) -> Actor:
@@ -55,10 +62,46 @@ class GraphQLApp(GraphQL):
         self.platform = platform
         self.registry = built.registry
 
-    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+    async def run(  # type: ignore[override]
+        self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET
+    ) -> Response | WebSocket:
+        """A request refused before execution because the database is unreachable (authentication
+        needs it) is 503 with a DATABASE_UNAVAILABLE error, not a bare 500."""
+        try:
+            return await super().run(request, context, root_value)
+        except Exception as exc:
+            if isinstance(request, WebSocket) or not database_unavailable(exc):
+                raise
+            log.warning("database unavailable before execution: %s", exc)
+            return error_response(503, DATABASE_UNAVAILABLE_MESSAGE, DATABASE_UNAVAILABLE)
+
+    async def execute_single(  # type: ignore[override]
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Response,
+        context: Context,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """A query that lost its database connection runs once more, on renewed connections and
+        with a fresh context (its DataLoaders remember the failure); a mutation is not repeated."""
+        result = await self._execute_once(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+        if lost_the_database(result):
+            await renew_connections()
+            if is_query(request_data):
+                context = await self.get_context(request, sub_response)
+                result = await self._execute_once(
+                    request, request_adapter, sub_response, context, root_value, request_data
+                )
+        return result
+
+    async def _execute_once(self, *args: Any) -> ExecutionResult:
         """A mutation or subscription sent with GET is 405 Method Not Allowed (GraphQL over HTTP)."""
         try:
-            return await super().execute_single(*args, **kwargs)
+            return await super().execute_single(*args)
         except HTTPException as exc:
             if isinstance(exc.__cause__, InvalidOperationTypeError):
                 raise HTTPException(405, exc.reason) from exc
@@ -89,9 +132,10 @@ class GraphQLApp(GraphQL):
     async def get_context(  # type: ignore[override]
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
+        authorization = request.headers.get("authorization")
         context = Context(
             self.platform,
-            await actor_from_header(request.headers.get("authorization")),
+            await read_retrying(lambda: actor_from_header(authorization)),
             self.registry,
             request=request,
             response=response,
@@ -107,6 +151,20 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 _wants_graphql_response: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "crowdgraph_wants_graphql_response", default=False
 )
+
+
+def lost_the_database(result: ExecutionResult) -> bool:
+    return any(
+        (e.extensions or {}).get("code") == DATABASE_UNAVAILABLE for e in result.errors or []
+    )
+
+
+def is_query(request_data: GraphQLRequestData) -> bool:
+    """Whether the operation a request runs is a query (a read, safe to run twice)."""
+    if request_data.query is None:
+        return False
+    operation = get_operation_ast(parse(request_data.query), request_data.operation_name)
+    return operation is not None and operation.operation == OperationType.QUERY
 
 
 def prefers_graphql_response(accept: str) -> bool:
@@ -171,16 +229,13 @@ class BodyTooLarge(Exception):
 
 
 def too_large(limit: int) -> Response:
+    return error_response(413, f"request body is larger than {limit} bytes", "PAYLOAD_TOO_LARGE")
+
+
+def error_response(status: int, message: str, code: str) -> Response:
+    """A GraphQL-shaped error for a request refused before execution."""
     return JSONResponse(
-        {
-            "errors": [
-                {
-                    "message": f"request body is larger than {limit} bytes",
-                    "extensions": {"code": "PAYLOAD_TOO_LARGE"},
-                }
-            ]
-        },
-        status_code=413,
+        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
     )
 
 
@@ -189,7 +244,8 @@ async def healthz(request: Request) -> Response:
         context = get_current_context()
         if context is None:
             raise RuntimeError("database not initialised")
-        await context.db().execute_query("SELECT 1")
+        db = context.db()
+        await read_retrying(lambda: db.execute_query("SELECT 1"))
     except Exception as exc:
         return JSONResponse({"status": "error", "database": str(exc)}, status_code=503)
     return JSONResponse({"status": "ok", "database": "ok"})

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import contextvars
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
 from crowdgraph.core.events import Event
@@ -69,16 +69,45 @@ class PostgresBroker(Broker):
         self._connection: Any = None
         self._context: contextvars.Context | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._stopping = False
 
     async def start(self) -> None:
-        import asyncpg
-
         # Loading announced events needs the platform's database: keep the context start ran in.
         self._context = contextvars.copy_context()
-        self._connection = await asyncpg.connect(self.dsn)
-        await self._connection.add_listener(CHANNEL, self._heard)
+        self._stopping = False
+        await self._listen()
+
+    async def _listen(self) -> None:
+        import asyncpg
+
+        connection = await asyncpg.connect(self.dsn)
+        await connection.add_listener(CHANNEL, self._heard)
+        connection.add_termination_listener(self._lost)
+        self._connection = connection
+
+    def _lost(self, connection: Any) -> None:
+        """The server dropped the LISTEN connection (a restart, a failover): listen again."""
+        if self._stopping:
+            return
+        self._connection = None
+        self._spawn(self._relisten())
+
+    async def _relisten(self) -> None:
+        import asyncpg
+
+        delay = 0.5
+        while not self._stopping:
+            try:
+                await self._listen()
+                log.info("listening for events again")
+                return
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("cannot listen for events (%s); retrying in %ss", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30)
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._connection is not None:
             await self._connection.close()
             self._connection = None
@@ -86,17 +115,22 @@ class PostgresBroker(Broker):
             task.cancel()
 
     async def announce(self, events: list[Event]) -> None:
+        """Tell every process (NOTIFY); while the connection is down, at least this one's subscribers."""
         if self._connection is None:
             await super().announce(events)
             return
         chunk: list[str] = []
-        for event in events:
-            chunk.append(str(event.id))
-            if sum(len(c) + 1 for c in chunk) > NOTIFY_LIMIT:
+        try:
+            for event in events:
+                chunk.append(str(event.id))
+                if sum(len(c) + 1 for c in chunk) > NOTIFY_LIMIT:
+                    await self._notify(chunk)
+                    chunk = []
+            if chunk:
                 await self._notify(chunk)
-                chunk = []
-        if chunk:
-            await self._notify(chunk)
+        except Exception as exc:  # the connection went in the middle: events are delivered already
+            log.warning("could not announce events to other processes: %s", exc)
+            await super().announce(events)
 
     async def _notify(self, ids: list[str]) -> None:
         await self._connection.execute("SELECT pg_notify($1, $2)", CHANNEL, ",".join(ids))
@@ -105,7 +139,10 @@ class PostgresBroker(Broker):
         if not self.subscribers:
             return
         ids = [int(part) for part in payload.split(",") if part]
-        task = asyncio.get_running_loop().create_task(self._publish(ids), context=self._context)
+        self._spawn(self._publish(ids))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work, context=self._context)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

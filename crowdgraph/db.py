@@ -1,14 +1,17 @@
-"""The Tortoise configuration of core + enabled plugins, and the migrations entry point."""
+"""The Tortoise configuration of core + enabled plugins, how a lost database connection is told
+and recovered from, and the migrations entry point."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from tortoise.context import TortoiseContext
+import asyncpg
+from tortoise.context import TortoiseContext, get_current_context
+from tortoise.exceptions import DBConnectionError
 from tortoise.migrations.api import migrate as tortoise_migrate
 from tortoise.migrations.autodetector import MigrationAutodetector
 from tortoise.migrations.executor import MigrationExecutor, PlanStep
@@ -17,6 +20,9 @@ from crowdgraph.config import ConfigError, DatabaseSettings
 from crowdgraph.manifest import Manifest
 
 CORE_APP = {"models": ["crowdgraph.core.models"], "migrations": "crowdgraph.core.migrations"}
+CONNECT_TIMEOUT_SECONDS = 10.0
+"""A PostgreSQL server that has not accepted a connection by then counts as down (asyncpg waits 60 s)."""
+T = TypeVar("T")
 
 
 def engine(url: str) -> str:
@@ -44,6 +50,8 @@ def connection_config(database: DatabaseSettings) -> dict[str, Any]:
                 "database": parts.path.lstrip("/") or "postgres",
                 "minsize": database.pool_min,
                 "maxsize": database.pool_max,
+                "timeout": CONNECT_TIMEOUT_SECONDS,
+                "connect": connect_postgres,
             },
         }
     path = url.split("://", 1)[1] or ":memory:"
@@ -51,6 +59,72 @@ def connection_config(database: DatabaseSettings) -> dict[str, Any]:
         "engine": "tortoise.backends.sqlite",
         "credentials": {"file_path": path, "journal_mode": "WAL"},
     }
+
+
+async def connect_postgres(*args: Any, **kwargs: Any) -> asyncpg.Connection:
+    """How the pool opens a connection: whatever stops it means the database is unavailable."""
+    try:
+        return await asyncpg.connect(*args, **kwargs)
+    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+        raise DBConnectionError(f"cannot connect to the database: {exc}") from exc
+
+
+_CONNECTION_LOST = (
+    DBConnectionError,
+    ConnectionError,  # refused, reset, broken pipe
+    asyncpg.PostgresConnectionError,  # class 08: "connection was closed in the middle of operation"
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,
+)
+_CUT_OFF = (
+    # "connection is closed", "released back to the pool" (the pool takes back a connection the
+    # server closed); InterfaceError's subclasses are the caller's mistakes.
+    asyncpg.InterfaceError,
+    # "cannot switch to state 15; another operation (2) is in progress": the server's goodbye
+    # arrived mid-conversation (MagicStack/asyncpg#1069); the pool drops the connection on release.
+    asyncpg.InternalClientError,
+)
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether an error comes of the database being unreachable or dropping the connection in use."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, _CONNECTION_LOST) or type(current) in _CUT_OFF:
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+async def renew_connections() -> None:
+    """Have the pool replace each of its connections on next use.
+
+    When the server dropped one connection it most likely dropped them all (a restart, a failover),
+    and a pooled connection whose end the client has not yet noticed fails the next statement sent
+    on it: renewed, they do not each fail one more request.
+    """
+    context = get_current_context()
+    for client in context.connections.all() if context is not None else []:
+        expire = getattr(client, "_expire_connections", None)  # Tortoise's pooled engines only
+        if expire is not None:
+            await expire()
+
+
+async def read_retrying(read: Callable[[], Awaitable[T]]) -> T:
+    """Run a read; once more, on renewed connections, if the database dropped the one it used.
+
+    Only reads are repeated: a write cut off mid-commit may have been applied.
+    """
+    try:
+        return await read()
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        await renew_connections()
+        return await read()
 
 
 def tortoise_config(database: DatabaseSettings, manifests: Iterable[Manifest]) -> dict[str, Any]:

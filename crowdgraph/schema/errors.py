@@ -11,8 +11,12 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from crowdgraph.core.errors import DomainError, InvalidInput
+from crowdgraph.db import database_unavailable
 
 log = logging.getLogger("crowdgraph.graphql")
+
+DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
+DATABASE_UNAVAILABLE_MESSAGE = "the database is unavailable: try again in a moment"
 
 
 @strawberry.type(description="Something wrong with a mutation's input; nothing was changed.")
@@ -78,6 +82,15 @@ def error_extension_factory(mask_unexpected: bool) -> type[SchemaExtension]:
                 )
             if original is None:
                 return error
+            if database_unavailable(original):
+                log.warning("database unavailable in %s: %s", error.path, original)
+                return GraphQLError(
+                    DATABASE_UNAVAILABLE_MESSAGE,
+                    nodes=error.nodes,
+                    path=error.path,
+                    original_error=original,
+                    extensions={"code": DATABASE_UNAVAILABLE},
+                )
             log.error("unexpected error in %s", error.path, exc_info=original)
             if not mask_unexpected:
                 return error

@@ -155,3 +155,46 @@ def test_a_subscription_without_a_valid_token_is_refused(live_platform):
         assert error["extensions"]["code"] == "UNAUTHENTICATED"
         assert error["message"] == "the token is unknown, expired or revoked: log in again"
         assert receive(ws) == {"id": "1", "type": "complete"}
+
+
+def test_subscribers_keep_hearing_events_after_the_database_drops_its_connections(
+    live_platform, database_engine
+):
+    if database_engine != "postgres":
+        pytest.skip("the LISTEN/NOTIFY broker is PostgreSQL's")
+    app = create_app(platform=live_platform)
+    with TestClient(app) as client:
+        alice, alice_org = client_with_org(client, "alice")
+        with client.websocket_connect(
+            "/graphql", subprotocols=["graphql-transport-ws"]
+        ) as alice_ws:
+            subscribe(alice_ws, alice)
+            wait_for_subscribers(client, live_platform, 1)
+            assert client.portal is not None
+            client.portal.call(terminate_backends, live_platform.settings.database.url)
+            client.portal.call(listening_again, live_platform)
+            create_project(client, alice, alice_org, "After the drop")
+            event = receive(alice_ws)["payload"]["data"]["events"]
+            assert event["payload"]["name"] == "After the drop"
+
+
+async def terminate_backends(url: str) -> None:
+    """Drop every connection of the server to this database, as a restart or failover would."""
+    import asyncpg
+
+    admin = await asyncpg.connect(url)
+    try:
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await admin.close()
+
+
+async def listening_again(platform: Platform) -> None:
+    """Wait for the broker to notice the drop and LISTEN on a new connection."""
+    broker: Any = platform.broker
+    with anyio.fail_after(WAIT):
+        while broker._connection is None or broker._connection.is_closed():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
