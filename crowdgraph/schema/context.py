@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -18,6 +19,20 @@ if TYPE_CHECKING:
     from crowdgraph.platform import Platform
 
 M = TypeVar("M", bound=Model)
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Loader(DataLoader[K, V]):
+    """A DataLoader whose waiters are independent: cancelling one leaves the others their result.
+
+    A plain DataLoader hands the same future to every resolver that loads one key; when graphql-core
+    cancels a field's siblings (a refused field, an error), that shared future is cancelled and a
+    resolver elsewhere in the query gets ``CancelledError``. Use it for every per-request loader.
+    """
+
+    def load(self, key: K) -> Awaitable[V]:
+        return asyncio.shield(super().load(key))
 
 
 class Context:
@@ -57,7 +72,7 @@ class Context:
                 rows = {row.pk: row for row in await model.filter(pk__in=list(ids))}
                 return [rows.get(i) for i in ids]
 
-            self._loaders[key] = DataLoader(load_fn=load)
+            self._loaders[key] = Loader(load_fn=load)
         return self._loaders[key]
 
     def loader(
@@ -66,7 +81,7 @@ class Context:
         """A per-request DataLoader kept under ``name``, made from ``load`` on first use."""
         key = ("named", name)
         if key not in self._loaders:
-            self._loaders[key] = DataLoader(load_fn=load)
+            self._loaders[key] = Loader(load_fn=load)
         return self._loaders[key]
 
     def project_stages(self) -> DataLoader[int, list[Any]]:
@@ -81,7 +96,7 @@ class Context:
                         found[project_id].extend(stages)
                 return [found[i] for i in ids]
 
-            self._loaders[key] = DataLoader(load_fn=load)
+            self._loaders[key] = Loader(load_fn=load)
         return self._loaders[key]
 
     def children(
@@ -97,5 +112,5 @@ class Context:
                     grouped[getattr(row, field)].append(row)
                 return [grouped[i] for i in ids]
 
-            self._loaders[key] = DataLoader(load_fn=load)
+            self._loaders[key] = Loader(load_fn=load)
         return self._loaders[key]

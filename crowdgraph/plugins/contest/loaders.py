@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from strawberry.dataloader import DataLoader
 
 from crowdgraph.plugins.contest.models import ContestJudge, ContestScore, ContestSubmission
+from crowdgraph.schema.context import Loader
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ async def _scores_by_entry(entry_ids: Sequence[int]) -> list[list[RoundScore]]:
 @dataclass
 class ContestLoaders:
     scores_by_entry: DataLoader[int, list[RoundScore]] = field(
-        default_factory=lambda: DataLoader(load_fn=_scores_by_entry)
+        default_factory=lambda: Loader(load_fn=_scores_by_entry)
     )
     _seats: DataLoader[int, ContestJudge | None] | None = None
 
@@ -51,5 +52,5 @@ class ContestLoaders:
                 by_contest = {seat.contest_id: seat for seat in found}
                 return [by_contest.get(i) for i in contest_ids]
 
-            self._seats = DataLoader(load_fn=load)
+            self._seats = Loader(load_fn=load)
         return self._seats

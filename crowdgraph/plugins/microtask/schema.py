@@ -29,7 +29,7 @@ from crowdgraph.plugins.microtask.models import (
     TaskStatus,
     WorkerStanding,
 )
-from crowdgraph.schema.context import Context
+from crowdgraph.schema.context import Context, Loader
 from crowdgraph.schema.errors import Payload, run_mutation
 from crowdgraph.schema.part import SchemaPart, by_project
 from crowdgraph.schema.relay import Connection, Node, connection, decode_id, to_global_id
@@ -49,7 +49,7 @@ def standings_loader() -> DataLoader[tuple[int, int], WorkerStanding | None]:
         found = {(row.batch_id, row.worker_id): row for row in rows}
         return [found.get(key) for key in keys]
 
-    return DataLoader(load_fn=load)
+    return Loader(load_fn=load)
 
 
 def config(info: strawberry.Info) -> Config:

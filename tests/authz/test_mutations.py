@@ -1,0 +1,260 @@
+"""Mutations on A's objects by every caller: the refused get an error or userErrors and write
+nothing; the allowed pass the permission check (the first of them succeeds outright)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from graphql import GraphQLObjectType, get_named_type
+
+from crowdgraph.db import engine
+from crowdgraph.platform import Platform
+from tests.authz.conftest import World
+from tests.authz.rules import CALLERS, MUTATIONS, Caller
+from tests.authz.scan import REFUSED_CODES, graphql_schema, leaks
+from tests.authz.selections import ask, selection
+
+Input = Callable[[World, Caller], dict[str, Any]]
+
+
+def slug(caller: Caller) -> str:
+    return caller.replace("_", "-")
+
+
+INPUTS: dict[str, Input] = {
+    "updateProject": lambda w, c: {"projectId": w.gid("Project"), "name": f"Renamed by {c}"},
+    "fundBudget": lambda w, c: {
+        "organizationId": w.gid("Organization"),
+        "amount": 500,
+        "idempotencyKey": f"authz-{c}",
+    },
+    "createProject": lambda w, c: {"organizationId": w.gid("Organization"), "name": f"By {c}"},
+    "addEmployee": lambda w, c: {
+        "organizationId": w.gid("Organization"),
+        "email": f"hire-{slug(c)}@example.org",
+        "name": "Hire",
+        "password": "long enough pw",
+    },
+    "registerWebhook": lambda w, c: {
+        "organizationId": w.gid("Organization"),
+        "url": f"https://hooks.example.com/{slug(c)}",
+        "events": ["*"],
+    },
+    "replayWebhookDeliveries": lambda w, c: {
+        "webhookId": w.gid("WebhookEndpoint"),
+        "deliveryId": w.gid("WebhookDelivery"),
+    },
+    "createMicrotaskBatch": lambda w, c: {
+        "projectId": w.gid("Project"),
+        "batch": {"title": f"By {c}", "answerSpec": {"kind": "text"}, "reward": 5},
+    },
+    "payMicrotaskBonus": lambda w, c: {
+        "assignmentId": w.gid("MicrotaskAssignment"),
+        "amount": 7,
+        "reason": "great",
+        "idempotencyKey": f"bonus-{c}",
+    },
+    "postJob": lambda w, c: {
+        "projectId": w.gid("Project"),
+        "title": f"Job by {c}",
+        "description": "Some work to do.",
+        "pricing": "FIXED",
+        "budget": 1_000,
+        "durationDays": 5,
+    },
+    "addOnboardingStep": lambda w, c: {
+        "organizationId": w.gid("Organization"),
+        "kind": "ACCEPT_TERMS",
+        "title": f"Terms by {c}",
+    },
+    "createExam": lambda w, c: {
+        "organizationId": w.gid("Organization"),
+        "title": f"Check by {c}",
+        "questions": [{"kind": "SHORT", "prompt": "Name it", "answerKey": ["it"]}],
+        "timeLimitMinutes": 10,
+        "passMark": 50,
+        "cooldownHours": 0,
+    },
+    "setOfferActive": lambda w, c: {"offerId": w.gid("MarketplaceOffer"), "active": False},
+    "logTime": lambda w, c: {
+        "contractId": w.more["hourly_contract"],
+        "workDate": "2026-01-01",
+        "minutes": 30,
+    },
+    "decideTimeEntry": lambda w, c: {"timeEntryId": w.gid("MarketplaceTimeEntry"), "approve": True},
+    "submitMilestone": lambda w, c: {"milestoneId": w.more["second_milestone"], "note": "done"},
+    "approveMilestone": lambda w, c: {"milestoneId": w.more["second_milestone"]},
+    "blockMicrotaskWorker": lambda w, c: {
+        "workerId": w.gid("Worker"),
+        "reason": "too fast",
+        "organizationId": w.gid("Organization"),
+    },
+    "createContest": lambda w, c: {
+        "projectId": w.gid("Project"),
+        "title": f"Contest by {c}",
+        "brief": "Draw",
+        "prizes": [1_000],
+        "criteria": [{"name": "Concept", "weight": 1}],
+        **{
+            f"{phase}EndsAt": (w.clock.now() + timedelta(days=days)).isoformat()
+            for days, phase in enumerate(["registration", "submission", "review", "appeals"], 1)
+        },
+    },
+    "addContestJudge": lambda w, c: {
+        "contestId": w.more["open_contest"],
+        "email": w.people["org_member"].account.email,
+    },
+    "resolveDispute": lambda w, c: {"disputeId": w.gid("MarketplaceDispute"), "outcome": "RELEASE"},
+    "closeMicrotaskBatch": lambda w, c: {"batchId": w.gid("MicrotaskBatch")},
+    "withdrawFromContest": lambda w, c: {"contestId": w.more["open_contest"]},
+    "disableWebhook": lambda w, c: {"webhookId": w.gid("WebhookEndpoint")},
+    "addOrganizationMember": lambda w, c: {
+        "organizationId": w.gid("Organization"),
+        "email": w.people["other_org_member"].account.email,
+        "role": "MANAGER",
+    },
+}
+"""Inputs acting on A's objects, in the order the test runs them (later ones may end what earlier
+ones need). A mutation absent here must be in NOT_EXERCISED."""
+
+NOT_EXERCISED = {
+    name: reason
+    for reason, names in {
+        "acts on the caller's own account or profile, not on A's objects": [
+            "register",
+            "login",
+            "logout",
+            "createApiToken",
+            "revokeApiToken",
+            "updateWorkerProfile",
+            "setWorkerSkill",
+            "removeWorkerSkill",
+            "createOrganization",
+            "createOffer",
+            "completeOnboardingStep",
+            "startExam",
+            "registerForContest",
+            "submitProposal",
+            "claimMicrotask",
+        ],
+        "admin-only, touches no organization (tests/schema/test_permissions.py covers it)": [
+            "createSkill",
+            "verifyWorkerSkill",
+        ],
+        "needs a state the world does not reach (a flow, a judge, a rejection, an appeal)": [
+            "addProjectStage",
+            "advanceProjectFlow",
+            "updateMicrotaskBatch",
+            "openMicrotaskBatch",
+            "pauseMicrotaskBatch",
+            "addMicrotaskTasks",
+            "setJobStatus",
+            "endContract",
+            "submitMicrotaskAnswer",
+            "releaseMicrotask",
+            "approveMicrotaskAnswer",
+            "rejectMicrotaskAnswer",
+            "appealMicrotaskRejection",
+            "answerMicrotaskAppeal",
+            "moveContestPhase",
+            "submitToContest",
+            "scoreContestSubmission",
+            "appealContestScore",
+            "answerContestAppeal",
+            "awardContest",
+            "withdrawProposal",
+            "decideProposal",
+            "inviteToJob",
+            "hire",
+            "startContract",
+            "requestMilestoneChanges",
+            "leaveContractFeedback",
+            "openDispute",
+            "submitExam",
+            "gradeExamAttempt",
+        ],
+        "added to the product while this matrix was written; inputs still to come": [
+            "commentOnEngagement",
+            "markLearningOpportunity",
+            "setClassificationLimits",
+        ],
+    }.items()
+    for name in names
+}
+"""Mutations the matrix does not run, and why (their rules are still checked to exist)."""
+
+VOLATILE_TABLES = frozenset({"core_api_token"})
+"""Tables a refused call may touch without writing anything of A's (a token's last use)."""
+
+
+async def fingerprint(platform: Platform) -> dict[str, list[str]]:
+    """Every row of every table (but the volatile ones), to prove a refused call wrote nothing."""
+    db = platform.tortoise.db()
+    if engine(platform.settings.database.url) == "postgres":
+        listing = "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'"
+    else:
+        listing = "SELECT name FROM sqlite_master WHERE type = 'table'"
+    _, tables = await db.execute_query(listing)
+    rows: dict[str, list[str]] = {}
+    for table in sorted(t["name"] for t in tables):
+        if table not in VOLATILE_TABLES:
+            _, found = await db.execute_query(f'SELECT * FROM "{table}"')
+            rows[table] = sorted(repr(sorted(dict(row).items())) for row in found)
+    return rows
+
+
+def changed(before: dict[str, list[str]], after: dict[str, list[str]]) -> list[str]:
+    return [table for table in after if before.get(table) != after[table]]
+
+
+def test_every_mutation_is_run_or_says_why_not():
+    assert not set(INPUTS) & set(NOT_EXERCISED)
+    assert set(INPUTS) | set(NOT_EXERCISED) == set(MUTATIONS)
+
+
+async def test_mutations_on_a_admit_exactly_the_callers_their_rule_allows(world, client_for):
+    schema = graphql_schema(world.platform)
+    mutation_type = schema.mutation_type
+    assert isinstance(mutation_type, GraphQLObjectType)
+    problems: list[str] = []
+    for name, make_input in INPUTS.items():
+        definition = mutation_type.fields[name]
+        payload = selection(schema, get_named_type(definition.type), path=(name,))
+        document = (
+            f"mutation($input: {definition.args['input'].type}) "
+            f"{{ {name}(input: $input) {payload} }}"
+        )
+        allowed = MUTATIONS[name]
+        ordered = [c for c in CALLERS if c not in allowed] + [c for c in CALLERS if c in allowed]
+        first_allowed = True
+        for caller in ordered:
+            before = await fingerprint(world.platform)
+            result = await ask(client_for(caller), document, {"input": make_input(world, caller)})
+            problems += [
+                f"{name}: {leak}" for leak in leaks(world, caller, [str(result.body)], result.body)
+            ]
+            answer = (result.body.get("data") or {}).get(name)
+            user_codes = [e["code"] for e in (answer or {}).get("userErrors", [])]
+            # An error on a field inside the payload is that field's visibility, not a refusal.
+            root_codes = [
+                (e.get("extensions") or {}).get("code", "")
+                for e in result.errors
+                if e.get("path") == [name] or not e.get("path")
+            ]
+            if caller in allowed:
+                if root_codes or set(user_codes) & REFUSED_CODES:
+                    problems.append(f"{name}: {caller} was refused {root_codes + user_codes}")
+                elif first_allowed and user_codes:
+                    problems.append(f"{name}: {caller} (allowed) got userErrors {user_codes}")
+                first_allowed = False
+                continue
+            if not (root_codes or user_codes):
+                problems.append(f"{name}: {caller} was not refused")
+            elif not set(root_codes) <= REFUSED_CODES:
+                problems.append(f"{name}: {caller} got {root_codes}")
+            written = changed(before, await fingerprint(world.platform))
+            if written:
+                problems.append(f"{name}: {caller} (refused) wrote to {written}")
+    assert not problems, "\n".join(problems)
