@@ -15,7 +15,7 @@ from tortoise.queryset import QuerySet
 
 from crowdgraph.core import runtime
 from crowdgraph.core.actor import Actor
-from crowdgraph.core.errors import InvalidInput
+from crowdgraph.core.errors import InvalidInput, NotFound
 from crowdgraph.core.events import emit
 from crowdgraph.core.models import LedgerEntry, Organization
 from crowdgraph.core.pages import Page, PageRequest, fetch_page
@@ -274,6 +274,17 @@ async def earnings(actor: Actor) -> list[Earnings]:
 async def my_payments(actor: Actor, page: PageRequest) -> Page[LedgerEntry]:
     account = actor.require_account()
     return await fetch_page(LedgerEntry.filter(destination=worker_account(account.id)), page)
+
+
+async def get_entry(actor: Actor, entry_id: int) -> LedgerEntry:
+    """A movement, for the organization's owners and managers, the worker it paid, and admins."""
+    account = actor.require_account()
+    entry = await LedgerEntry.get_or_none(id=entry_id)
+    if entry is None or not (
+        actor.can_manage(entry.organization_id) or entry.worker_id == account.id
+    ):
+        raise NotFound("no such ledger entry")
+    return entry
 
 
 async def organization_entries(

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import strawberry
 
-from crowdgraph.core import engagements, organizations, projects, skills, stages, workers
+from crowdgraph.core import engagements, ledger, organizations, projects, skills, stages, workers
 from crowdgraph.core.errors import NotFound
+from crowdgraph.core.models import ApiToken as ApiTokenRow
 from crowdgraph.core.models import Organization as OrganizationRow
 from crowdgraph.core.models import Skill as SkillRow
 from crowdgraph.schema.context import Context
 from crowdgraph.schema.relay import Connection, Node, connection, decode_id, from_global_id
 from crowdgraph.schema.types import (
     Account,
+    ApiToken,
     Availability,
     Engagement,
     EngagementStatus,
     FlowStage,
+    LedgerEntry,
     Organization,
     Project,
     Skill,
@@ -153,6 +156,22 @@ async def resolve_engagement(context: Context, pk: int) -> Engagement:
     return Engagement.from_row(await engagements.get_engagement(context.actor, pk))
 
 
+async def resolve_account(context: Context, pk: int) -> Account | None:
+    """An account is a node for itself only: its fields speak of the caller (tokens, payments)."""
+    account = context.actor.account
+    return Account.from_row(account) if account is not None and account.id == pk else None
+
+
+async def resolve_api_token(context: Context, pk: int) -> ApiToken | None:
+    account = context.actor.account
+    row = await ApiTokenRow.get_or_none(id=pk, account_id=account.id) if account else None
+    return ApiToken.from_row(row) if row else None
+
+
+async def resolve_ledger_entry(context: Context, pk: int) -> LedgerEntry:
+    return LedgerEntry.from_row(await ledger.get_entry(context.actor, pk))
+
+
 async def resolve_skill(context: Context, pk: int) -> Skill | None:
     row = await context.by_id(SkillRow).load(pk)
     return Skill.from_row(row) if row else None
@@ -165,4 +184,7 @@ CORE_NODES = {
     "FlowStage": resolve_flow_stage,
     "Engagement": resolve_engagement,
     "Skill": resolve_skill,
+    "Account": resolve_account,
+    "ApiToken": resolve_api_token,
+    "LedgerEntry": resolve_ledger_entry,
 }

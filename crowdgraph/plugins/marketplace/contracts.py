@@ -401,12 +401,17 @@ async def log_time(
     return entry
 
 
-async def decide_time_entry(actor: Actor, entry_id: int, approve: bool) -> TimeEntry:
-    """The organization approves (pays from its budget, once) or rejects logged time."""
+async def get_time_entry(actor: Actor, entry_id: int) -> tuple[TimeEntry, Contract]:
+    """Logged time, for the contract's two sides (and admins)."""
     entry = await TimeEntry.get_or_none(id=entry_id)
     if entry is None:
         raise missing("time entry")
-    contract = await get_contract(actor, entry.contract_id)
+    return entry, await get_contract(actor, entry.contract_id)
+
+
+async def decide_time_entry(actor: Actor, entry_id: int, approve: bool) -> TimeEntry:
+    """The organization approves (pays from its budget, once) or rejects logged time."""
+    entry, contract = await get_time_entry(actor, entry_id)
     account_id = require_client(actor, contract)
     to = TimeEntryStatus.APPROVED if approve else TimeEntryStatus.REJECTED
     async with atomic():

@@ -46,6 +46,7 @@ from crowdgraph.plugins.marketplace.types import (
     MarketplaceProposal,
     MarketplaceReputation,
     MarketplaceTalentMatch,
+    MarketplaceTimeEntry,
 )
 from crowdgraph.schema.context import Context
 from crowdgraph.schema.part import NodeResolver, by_project
@@ -283,6 +284,11 @@ async def resolve_milestone(context: Context, pk: int) -> MarketplaceMilestone:
     return MarketplaceMilestone.from_row(row, contract.currency)
 
 
+async def resolve_time_entry(context: Context, pk: int) -> MarketplaceTimeEntry:
+    row, contract = await contracts.get_time_entry(context.actor, pk)
+    return MarketplaceTimeEntry.from_row(row, contract.currency)
+
+
 async def resolve_dispute(context: Context, pk: int) -> MarketplaceDispute:
     return MarketplaceDispute.from_row(await disputes.get_dispute(context.actor, pk))
 
@@ -321,5 +327,6 @@ NODES: dict[str, NodeResolver] = {
     "MarketplaceProposal": resolve_proposal,
     "MarketplaceContract": resolve_contract,
     "MarketplaceMilestone": resolve_milestone,
+    "MarketplaceTimeEntry": resolve_time_entry,
     "MarketplaceDispute": resolve_dispute,
 }
