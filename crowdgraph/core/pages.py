@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from crowdgraph.core.errors import InvalidInput
@@ -32,6 +33,28 @@ class PageRequest:
                 "OUT_OF_RANGE",
                 f"first must be between 0 and {max_size} (got {self.first})",
             )
+
+
+async def fetch_ranked_page(query: QuerySet[Any], request: PageRequest, rank: str) -> Page[Any]:
+    """Rows by ``rank`` descending, then id ascending, after ``request.after`` (still a row id).
+
+    The cursor stays the id of the last row seen; its rank is read back, one statement more for a
+    later page. A row whose rank changed between pages is found where its rank now puts it.
+    """
+    if request.after is not None:
+        last = await query.model.filter(id=request.after).values_list(rank, flat=True)
+        if last:
+            query = query.filter(
+                Q(**{f"{rank}__lt": last[0]}) | Q(**{rank: last[0], "id__gt": request.after})
+            )
+        else:  # the last row seen is gone: start again from the top rather than fail
+            query = query.filter(id__gt=request.after)
+    rows = await query.order_by(f"-{rank}", "id").limit(request.first + 1)
+    return Page(
+        items=rows[: request.first],
+        has_next=len(rows) > request.first,
+        has_previous=request.after is not None,
+    )
 
 
 async def fetch_page(query: QuerySet[Any], request: PageRequest, key: str = "id") -> Page[Any]:

@@ -21,7 +21,7 @@ from crowdgraph.core.actor import Actor
 from crowdgraph.core.errors import Forbidden, InvalidInput, NotFound
 from crowdgraph.core.events import emit
 from crowdgraph.core.models import EngagementStatus, WorkerProfile
-from crowdgraph.core.pages import Page, PageRequest, fetch_page
+from crowdgraph.core.pages import Page, PageRequest, fetch_page, fetch_ranked_page
 from crowdgraph.core.projects import audience_rule
 from crowdgraph.core.transaction import atomic
 from crowdgraph.observability import CLAIMS
@@ -358,7 +358,8 @@ def hourly(reward: int, seconds: float | None) -> int | None:
 
 
 async def feed(actor: Actor, page: PageRequest) -> Page[FeedItem]:
-    """Open batches the calling worker may claim in: audience, not blocked, not restricted, eligible.
+    """Open batches the calling worker may claim in: audience, not blocked, not restricted, eligible;
+    highest priority first, then oldest.
 
     Requirements are checked once per distinct set, so the statements stay few however long the page.
     """
@@ -374,7 +375,7 @@ async def feed(actor: Actor, page: PageRequest) -> Page[FeedItem]:
     )
     now = runtime.now()
     query = query.filter(Q(deadline=None) | Q(deadline__gt=now))
-    found = await fetch_page(query, page)
+    found = await fetch_ranked_page(query, page, "priority")
     verdicts: dict[str, bool] = {}
     eligible = []
     for batch in found.items:

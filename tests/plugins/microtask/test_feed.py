@@ -42,3 +42,18 @@ async def test_blocked_workers_no_longer_see_the_organizations_batches(shop: Sho
     with pytest.raises(InvalidInput) as caught:
         await review.block(shop.owner.actor, shop.org.id, worker.worker.id, "again")
     assert caught.value.problems[0].code == "ALREADY_BLOCKED"
+
+
+async def test_the_feed_puts_higher_priority_first_across_pages(shop: Shop) -> None:
+    for title, priority in [("low", -5), ("urgent", 50), ("normal a", 0), ("normal b", 0)]:
+        await shop.batch(title=title, priority=priority)
+    worker = await shop.factory.worker()
+    seen: list[str] = []
+    page = await work.feed(worker.actor, PageRequest(first=2))
+    seen += [item.batch.title for item in page.items]
+    assert page.has_next
+    last = page.items[-1].batch.id
+    page = await work.feed(worker.actor, PageRequest(first=2, after=last))
+    seen += [item.batch.title for item in page.items]
+    assert seen == ["urgent", "normal a", "normal b", "low"]
+    assert not page.has_next
