@@ -106,12 +106,9 @@ def serve_settings(
     click.echo(
         f"crowdgraph {__version__} ({settings.env}) on {where}; plugins: {', '.join(platform.plugin_names) or 'none'}"
     )
-    if settings.source:
-        os.environ["CROWDGRAPH_CONFIG"] = (
-            str(Path(settings.source).resolve())
-            if Path(settings.source).exists()
-            else settings.source
-        )
+    if settings.source and Path(settings.source).exists():
+        # The server processes read the same file (none: the defaults, as here).
+        os.environ["CROWDGRAPH_CONFIG"] = str(Path(settings.source).resolve())
     processes = workers or settings.server.workers
     if processes > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         # Worker processes write their metrics here so that /metrics reports the whole server.

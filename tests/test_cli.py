@@ -155,3 +155,22 @@ def test_serve_refuses_to_start_on_a_database_with_pending_migrations(config):
     assert result.exit_code == 2
     assert "pending migrations (core.0001_initial" in result.output
     assert "run `crowdgraph db migrate`" in result.output
+
+
+def test_serve_without_a_plugins_toml_starts_its_processes_on_the_defaults(tmp_path, monkeypatch):
+    import uvicorn
+
+    started: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: started.update(kwargs))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CROWDGRAPH_CONFIG", raising=False)
+    database = f"sqlite://{tmp_path / 'cg.sqlite3'}"
+    env = {"CROWDGRAPH_DATABASE_URL": database, "CROWDGRAPH_CONFIG": None}
+    assert CliRunner().invoke(cli, ["db", "migrate"], env=env).exit_code == 0
+    result = CliRunner().invoke(cli, ["serve"], env=env)
+    assert result.exit_code == 0, result.output
+    assert started["factory"] is True
+    # The server processes would otherwise look for ./plugins.toml, which does not exist.
+    import os
+
+    assert "CROWDGRAPH_CONFIG" not in os.environ
