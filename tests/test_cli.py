@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -161,7 +162,11 @@ def test_serve_without_a_plugins_toml_starts_its_processes_on_the_defaults(tmp_p
     import uvicorn
 
     started: dict[str, object] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: started.update(kwargs))
+
+    def run_server(*args: object, **kwargs: object) -> None:
+        started.update(kwargs, config=os.environ.get("CROWDGRAPH_CONFIG"))
+
+    monkeypatch.setattr(uvicorn, "run", run_server)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("CROWDGRAPH_CONFIG", raising=False)
     database = f"sqlite://{tmp_path / 'cg.sqlite3'}"
@@ -171,6 +176,4 @@ def test_serve_without_a_plugins_toml_starts_its_processes_on_the_defaults(tmp_p
     assert result.exit_code == 0, result.output
     assert started["factory"] is True
     # The server processes would otherwise look for ./plugins.toml, which does not exist.
-    import os
-
-    assert "CROWDGRAPH_CONFIG" not in os.environ
+    assert started["config"] is None
