@@ -275,6 +275,8 @@ class ContestJudgeProgress:
 class Contest(ProjectStage):
     pk: strawberry.Private[int]
     organization_pk: strawberry.Private[int]
+    row: strawberry.Private[m.Contest]
+    """The row it was built from, already checked for the caller and refreshed: fields reuse it."""
     brief: str
     requirements: JSON
     audience: Audience
@@ -302,6 +304,7 @@ class Contest(ProjectStage):
             id=to_global_id("Contest", row.id),
             pk=row.id,
             organization_pk=row.organization_id,
+            row=row,
             title=row.title,
             model="contest",
             brief=row.brief,
@@ -345,7 +348,7 @@ class Contest(ProjectStage):
     ) -> Connection[ContestEntry]:
         context = _ctx(info)
         context.actor.require_manager(self.organization_pk)
-        contest = await contests.get_contest(context.actor, self.pk)
+        contest = self.row
         seat = await _loaders(context).seats(context.actor.account_id).load(contest.id)
         if contests.judges_blind(contest, seat):
             raise Forbidden(
@@ -375,7 +378,7 @@ class Contest(ProjectStage):
     @strawberry.field(description="Appeals: a judge sees those on their scores, organizers all.")
     async def appeals(self, info: strawberry.Info) -> list[ContestAppeal]:
         context = _ctx(info)
-        contest = await contests.get_contest(context.actor, self.pk)
+        contest = self.row
         rows = await judging.appeals_to_answer(context.actor, contest)
         await m.ContestAppeal.fetch_for_list(rows, "score")
         return [ContestAppeal.from_row(r) for r in rows]
@@ -383,7 +386,7 @@ class Contest(ProjectStage):
     @strawberry.field(description="How far each judge is (organizers only).")
     async def judging_progress(self, info: strawberry.Info) -> list[ContestJudgeProgress]:
         context = _ctx(info)
-        contest = await contests.get_contest(context.actor, self.pk)
+        contest = self.row
         report = await judging.judging_progress(context.actor, contest)
         return [
             ContestJudgeProgress(judge_name=p.judge.name, scored=p.scored, total=p.total)
@@ -396,7 +399,7 @@ class Contest(ProjectStage):
     )
     async def leaderboard(self, info: strawberry.Info) -> list[ContestStanding] | None:
         context = _ctx(info)
-        contest = await contests.get_contest(context.actor, self.pk)
+        contest = self.row
         rows = await leaderboard(context, contest)
         return rows
 

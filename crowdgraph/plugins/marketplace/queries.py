@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import strawberry
 
 from crowdgraph.core import workers
+from crowdgraph.core.models import WorkerProfile
 from crowdgraph.plugins.marketplace import (
     contracts,
     disputes,
@@ -247,6 +248,8 @@ class MarketplaceQuery:
             info.context.page(first, after),
             settings_of(info.context.platform).search_candidates,
         )
+        # The search has the matched profiles already: their Worker fields need not read them again.
+        info.context.by_id(WorkerProfile).prime_many({m.worker.id: m.worker for _, m in page.items})
         return connection(page, lambda item: MarketplaceTalentMatch.of(item[1]), lambda i: i[0])
 
     @strawberry.field(
