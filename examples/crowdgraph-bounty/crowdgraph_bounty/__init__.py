@@ -6,11 +6,13 @@ and crowdgraph registers its ``@hookimpl`` functions when ``bounty`` is enabled 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from crowdgraph import hookimpl
 from crowdgraph.core.eligibility import Requirement, RequirementKind
 from crowdgraph.core.models import WorkerProfile
+from crowdgraph.core.workforce import WorkerFact
 from crowdgraph.manifest import Manifest
 from crowdgraph.schema.part import SchemaPart
 from crowdgraph_bounty.settings import BountySettings
@@ -66,6 +68,23 @@ def register_requirements(platform: Any) -> list[RequirementKind]:
             _check_accepted,
         )
     ]
+
+
+async def _worker_facts(workers: Sequence[WorkerProfile]) -> dict[int, list[WorkerFact]]:
+    """What bounties add to a worker's record across models (``Worker.record.facts``)."""
+    from crowdgraph_bounty.service import accepted_by_worker
+
+    return {
+        worker_id: [
+            WorkerFact("bounty", "accepted", "Bounties won", n, f"{n} fulfilments accepted")
+        ]
+        for worker_id, n in (await accepted_by_worker([w.id for w in workers])).items()
+    }
+
+
+@hookimpl
+def register_worker_facts(platform: Any) -> Any:
+    return _worker_facts
 
 
 @hookimpl

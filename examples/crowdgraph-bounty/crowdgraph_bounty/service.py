@@ -14,6 +14,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
+from tortoise.functions import Count
 
 from crowdgraph.core import eligibility, engagements, ledger, projects, runtime
 from crowdgraph.core.actor import Actor
@@ -367,6 +368,19 @@ async def _close(bounty: Bounty, why: str) -> None:
         organization_id=bounty.organization_id,
         project_id=bounty.project_id,
     )
+
+
+async def accepted_by_worker(worker_ids: Sequence[int]) -> dict[int, int]:
+    """Accepted fulfilments per worker, for many workers in one statement."""
+    rows = (
+        await BountyFulfilment.filter(
+            worker_id__in=list(worker_ids), status=FulfilmentStatus.ACCEPTED
+        )
+        .annotate(n=Count("id"))
+        .group_by("worker_id")
+        .values_list("worker_id", "n")
+    )
+    return {int(worker_id): int(n) for worker_id, n in rows}
 
 
 async def accepted_fulfilments(worker_id: int) -> int:

@@ -169,6 +169,13 @@ async def test_the_funder_accepts_several_fulfilments_and_pays_each_once(
     assert earnings.data["me"]["earnings"] == [{"amount": 1000, "currency": "USD"}]
     engagement = await Engagement.get(model="bounty", worker_id=workers[0].worker.id)
     assert (engagement.status, engagement.outcome) == (EngagementStatus.COMPLETED, "accepted")
+    record = await bounties.funder.query(
+        "query($id: ID!) { node(id: $id) { ... on Worker { record { facts { model kind value } } } } }",
+        {"id": to_global_id("Worker", workers[0].worker.id)},
+    )
+    assert record.data["node"]["record"]["facts"] == [
+        {"model": "bounty", "kind": "accepted", "value": 1.0}
+    ]
 
 
 async def test_accepting_the_last_place_closes_the_bounty_and_cancels_the_waiting(
