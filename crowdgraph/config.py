@@ -42,6 +42,9 @@ class GraphQLSettings(BaseModel, extra="forbid"):
     max_tokens: int = Field(default=5_000, ge=100)
     max_page_size: int = Field(default=100, ge=1)
     default_page_size: int = Field(default=20, ge=1)
+    max_nodes: int = Field(default=50_000, ge=1)
+    """Most nodes one operation may ask for: each connection's page size (first, else the default)
+    times the pages around it, summed over the connections (GitHub's node limit)."""
 
 
 class AuthSettings(BaseModel, extra="forbid"):

@@ -1,29 +1,31 @@
-"""build_schema(): the core part plus every enabled plugin's part, checked for clashes."""
+"""build_schema(): the core part plus every enabled plugin's part, checked for clashes, with the
+checks every request passes (parsed and validated documents kept, limits, no suggestions in
+production)."""
 
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, parse, specified_rules, validate
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-)
+from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from crowdgraph.config import Settings
+from crowdgraph.config import GraphQLSettings, Settings
 from crowdgraph.core.errors import DomainError
 from crowdgraph.observability import Metrics
 from crowdgraph.plugins import PluginError
+from crowdgraph.schema.cost import PageSizes, estimate_nodes, shape_rule, too_costly
 from crowdgraph.schema.errors import error_extension_factory
 from crowdgraph.schema.flow import FlowMutation
 from crowdgraph.schema.mutations import CoreMutation
@@ -46,15 +48,31 @@ class BuiltSchema:
 
 
 class Schema(strawberry.Schema):
-    """Logs only unexpected errors: a refused or invalid request is the caller's, not the server's."""
+    """Logs only unexpected errors: a refused or invalid request is the caller's, not the server's.
+
+    In production, errors in variables suggest no names ("Did you mean ...?" would leak the schema).
+    """
+
+    def __init__(self, *args: Any, hide_suggestions: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hide_suggestions = hide_suggestions
+
+    def _get_custom_context_kwargs(
+        self, operation_extensions: dict[str, Any] | None = None, *, sync: bool = False
+    ) -> dict[str, Any]:
+        # The keyword arguments strawberry passes to graphql-core's execute().
+        found = super()._get_custom_context_kwargs(operation_extensions, sync=sync)
+        return {**found, "hide_suggestions": True} if self.hide_suggestions else found
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
+        # An error in the variables wraps the GraphQLError of the value (graphql-core 3.3).
         unexpected = [
             e
             for e in errors
-            if e.original_error is not None and not isinstance(e.original_error, DomainError)
+            if e.original_error is not None
+            and not isinstance(e.original_error, DomainError | GraphQLError)
         ]
         super().process_errors(unexpected, execution_context)
 
@@ -125,18 +143,135 @@ def _registry(parts: list[tuple[str, SchemaPart]]) -> Registry:
     return registry
 
 
-def extensions(settings: Settings) -> list[Any]:
+QUERY_TEXT_KEPT = 200_000
+"""Characters of query text whose documents are kept: a parsed document takes about 150 times
+its text, so at worst some 30 MB; clients' usual queries are a few hundred characters each."""
+
+
+@dataclass
+class CheckedDocument:
+    document: DocumentNode
+    errors: list[GraphQLError] | None = None
+    """The validation errors, once validated."""
+
+
+class Documents:
+    """Parsed documents and their validation errors by query text, for every request to one schema.
+
+    Clients send the same few queries again and again, and validating a document costs more than
+    running a small one. The least recently used are forgotten beyond ``budget`` characters.
+    """
+
+    def __init__(
+        self, rules: tuple[type[ASTValidationRule], ...], hide_suggestions: bool, budget: int
+    ) -> None:
+        self.rules = rules
+        self.hide_suggestions = hide_suggestions
+        self.budget = budget
+        self.kept: OrderedDict[tuple[Any, ...], CheckedDocument] = OrderedDict()
+        self.characters = 0
+
+    def parsed(self, query: str, options: dict[str, Any]) -> CheckedDocument:
+        """The document of ``query``; a syntax error raises GraphQLError (and is not kept)."""
+        key = (query, *sorted(options.items()))
+        found = self.kept.get(key)
+        if found is not None:
+            self.kept.move_to_end(key)
+            return found
+        found = self.kept[key] = CheckedDocument(parse(query, **options))
+        self.characters += len(query)
+        while self.characters > self.budget:
+            (forgotten, *_), _ = self.kept.popitem(last=False)
+            self.characters -= len(forgotten)
+        return found
+
+    def errors(self, schema: Any, checked: CheckedDocument) -> list[GraphQLError]:
+        if checked.errors is None:
+            checked.errors = self.validate(schema, checked.document)
+        return checked.errors
+
+    def validate(self, schema: Any, document: DocumentNode) -> list[GraphQLError]:
+        return validate(schema, document, self.rules, hide_suggestions=self.hide_suggestions)
+
+
+class CheckDocuments(SchemaExtension):
+    """Parse and validate through ``Documents``, then refuse an operation above the node limit.
+
+    The validation rules (the limits on depth and aliases among them) are fixed for the schema;
+    rules that other extensions add to the execution context are not run.
+    """
+
+    def __init__(self, documents: Documents, limits: GraphQLSettings) -> None:
+        self.documents = documents
+        self.limits = limits
+        self.checked: CheckedDocument | None = None
+        self.cost: int | None = None
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query and context.graphql_document is None:
+            try:
+                self.checked = self.documents.parsed(context.query, dict(context.parse_options))
+                context.graphql_document = self.checked.document
+            except GraphQLError:
+                pass  # strawberry parses it again and reports the syntax error
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None:
+            schema = context.schema._schema
+            errors = (
+                self.documents.errors(schema, self.checked)
+                if self.checked is not None and self.checked.document is document
+                else self.documents.validate(schema, document)
+            )
+            context.pre_execution_errors = list(errors) or self.cost_refusal(schema, document)
+        yield
+
+    def cost_refusal(self, schema: Any, document: DocumentNode) -> list[GraphQLError]:
+        context = self.execution_context
+        pages = PageSizes(self.limits.default_page_size, self.limits.max_page_size)
+        self.cost = estimate_nodes(
+            schema, document, context.operation_name, context.variables, pages
+        )
+        return (
+            [too_costly(self.cost, self.limits.max_nodes)]
+            if self.cost > self.limits.max_nodes
+            else []
+        )
+
+    def get_results(self) -> dict[str, Any]:
+        """The estimated cost, for a request that sends ``"extensions": {"cost": true}``."""
+        asked = (self.execution_context.operation_extensions or {}).get("cost") is True
+        if not asked or self.cost is None:
+            return {}
+        return {"cost": {"nodes": self.cost, "limit": self.limits.max_nodes}}
+
+
+def validation_rules(settings: Settings) -> tuple[type[ASTValidationRule], ...]:
+    """GraphQL's rules, strawberry's, and the limits on depth and aliases (and introspection)."""
     limits = settings.graphql
-    found: list[Any] = [
-        partial(QueryDepthLimiter, max_depth=limits.max_depth),
-        partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),
-        partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
+    return (
+        *specified_rules,
+        MaybeNullValidationRule,
+        OneOfInputValidationRule,
+        shape_rule(limits.max_depth, limits.max_aliases),
+        *([NoSchemaIntrospectionCustomRule] if settings.production else []),
+    )
+
+
+def extensions(settings: Settings) -> list[Any]:
+    documents = Documents(
+        validation_rules(settings), hide_suggestions=settings.production, budget=QUERY_TEXT_KEPT
+    )
+    return [
+        partial(MaxTokensLimiter, max_token_count=settings.graphql.max_tokens),
+        partial(CheckDocuments, documents, settings.graphql),
         error_extension_factory(mask_unexpected=settings.production),
         Metrics,
     ]
-    if settings.production:
-        found.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
-    return found
 
 
 def build_schema(platform: Platform) -> BuiltSchema:
@@ -155,6 +290,7 @@ def build_schema(platform: Platform) -> BuiltSchema:
             types=types,
             extensions=extensions(platform.settings),
             config=StrawberryConfig(scalar_map=SCALARS),
+            hide_suggestions=platform.settings.production,
         )
     except Exception as exc:
         owner = _owner_of_clash(str(exc), parts)
