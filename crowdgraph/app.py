@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import gc
@@ -228,6 +229,36 @@ class BodyTooLarge(Exception):
     pass
 
 
+class LimitTime:
+    """Answer 503 to an HTTP request that takes longer than ``seconds``; its work is cancelled
+    (and its transaction rolled back)."""
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.seconds:
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        deadline = asyncio.timeout(self.seconds)
+        try:
+            async with deadline:
+                await self.app(scope, receive, watched)
+        except TimeoutError:
+            if not deadline.expired() or started:
+                raise
+            message = f"the request took longer than {self.seconds:g} s and was stopped"
+            await error_response(503, message, "TIMEOUT")(scope, receive, send)
+
+
 def too_large(limit: int) -> Response:
     return error_response(413, f"request body is larger than {limit} bytes", "PAYLOAD_TOO_LARGE")
 
@@ -290,6 +321,7 @@ def create_app(
     app.state.platform = platform
     app.state.schema = built.schema
     server = platform.settings.server
+    app.add_middleware(LimitTime, seconds=server.request_seconds)
     app.add_middleware(LimitBody, max_bytes=server.max_body_bytes)
     app.add_middleware(
         RateLimit, per_token=server.rate_limit_per_token, per_address=server.rate_limit_per_address

@@ -120,7 +120,6 @@ def serve_settings(
         port=port,
         workers=processes,
         log_config=None,  # the app configures JSON logs in every worker process
-        access_log=False,
         timeout_graceful_shutdown=30,
     )
 

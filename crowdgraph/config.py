@@ -24,6 +24,8 @@ class ServerSettings(BaseModel, extra="forbid"):
     workers: int = Field(default=1, ge=1, le=64)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     """Largest request body accepted by /graphql."""
+    request_seconds: float = Field(default=30, ge=0)
+    """Longest an HTTP request may take before it is stopped with 503; 0 turns the limit off."""
     rate_limit_per_token: int = Field(default=600, ge=0)
     """Requests a minute per bearer token (bursts up to a sixth of it); 0 turns the limit off."""
     rate_limit_per_address: int = Field(default=300, ge=0)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from graphql import GraphQLError
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -146,7 +147,11 @@ class Metrics(SchemaExtension):
                 if isinstance(original, DomainError)
                 else (
                     (error.extensions or {}).get("code")
-                    or ("INTERNAL" if original else "GRAPHQL_VALIDATION")
+                    or (
+                        "INTERNAL"
+                        if original and not isinstance(original, GraphQLError)
+                        else "GRAPHQL_VALIDATION"
+                    )
                 )
             )
             GRAPHQL_ERRORS.labels(operation, code).inc()

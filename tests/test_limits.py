@@ -150,18 +150,7 @@ async def test_field_suggestions_are_left_out_in_production(
 
 @pytest.mark.parametrize(
     ("env", "suggested"),
-    [
-        ("development", True),
-        pytest.param(
-            "production",
-            False,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="schema/errors.py masks errors in variables as unexpected in production: "
-                "since graphql-core 3.3 their original_error is the GraphQLError of the value",
-            ),
-        ),
-    ],
+    [("development", True), ("production", False)],
 )
 async def test_input_field_suggestions_are_left_out_in_production(
     make_platform, make_client, env, suggested

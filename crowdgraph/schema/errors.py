@@ -80,8 +80,8 @@ def error_extension_factory(mask_unexpected: bool) -> type[SchemaExtension]:
                     original_error=original,
                     extensions=extensions,
                 )
-            if original is None:
-                return error
+            if original is None or isinstance(original, GraphQLError):
+                return error  # a refused document or variable: the caller's to fix
             if database_unavailable(original):
                 log.warning("database unavailable in %s: %s", error.path, original)
                 return GraphQLError(
