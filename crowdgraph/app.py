@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import contextvars
 import gc
+import json
 import logging
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -62,6 +64,19 @@ class GraphQLApp(GraphQL):
         )
         self.platform = platform
         self.registry = built.registry
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A body (or GET's variables) must be UTF-8 JSON holding an object, without NUL characters
+        (no database stores them in text): anything else is the caller's mistake, answered 400."""
+        try:
+            found = json.loads(data)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise HTTPException(400, "Unable to parse request body as JSON") from exc
+        if not isinstance(found, dict | list):
+            raise HTTPException(400, "the request body must be a JSON object")
+        if holds_nul(found):
+            raise HTTPException(400, "text must not contain NUL characters (U+0000)")
+        return found
 
     async def run(  # type: ignore[override]
         self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET
@@ -152,6 +167,21 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 _wants_graphql_response: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "crowdgraph_wants_graphql_response", default=False
 )
+
+
+NUL_ESCAPE = re.compile(r"\\u(0000|\{0+\})")
+"""A NUL written as an escape inside a GraphQL string literal."""
+
+
+def holds_nul(value: object) -> bool:
+    """Whether a decoded JSON value has a NUL in any string, or a GraphQL document escapes one."""
+    if isinstance(value, str):
+        return "\x00" in value or NUL_ESCAPE.search(value) is not None
+    if isinstance(value, dict):
+        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(holds_nul(item) for item in value)
+    return False
 
 
 def lost_the_database(result: ExecutionResult) -> bool:

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from graphql import GraphQLError
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -33,6 +32,7 @@ from strawberry.extensions import SchemaExtension
 
 from crowdgraph.core.errors import DomainError
 from crowdgraph.core.events import pending_count
+from crowdgraph.schema.errors import callers_error
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
     "crowdgraph_request_id", default="-"
@@ -147,11 +147,7 @@ class Metrics(SchemaExtension):
                 if isinstance(original, DomainError)
                 else (
                     (error.extensions or {}).get("code")
-                    or (
-                        "INTERNAL"
-                        if original and not isinstance(original, GraphQLError)
-                        else "GRAPHQL_VALIDATION"
-                    )
+                    or ("GRAPHQL_VALIDATION" if callers_error(error) else "INTERNAL")
                 )
             )
             GRAPHQL_ERRORS.labels(operation, code).inc()

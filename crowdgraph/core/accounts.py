@@ -147,14 +147,18 @@ async def logout(actor: Actor) -> None:
         await ApiToken.filter(id=actor.token_id).update(revoked_at=runtime.now())
 
 
-async def create_api_token(actor: Actor, name: str, lifetime: timedelta) -> tuple[str, ApiToken]:
+API_TOKEN_MAX_DAYS = 3660
+"""Ten years: an API token lives at most this long."""
+
+
+async def create_api_token(actor: Actor, name: str, days: int) -> tuple[str, ApiToken]:
+    """A token for scripts, valid for ``days`` (1 to ten years)."""
     account = actor.require_account()
     checks = Checks()
     checks.text("name", name, min_len=1, max_len=80)
-    if lifetime <= timedelta(0):
-        checks.fail("expiresInDays", "OUT_OF_RANGE", "expiresInDays must be >= 1")
+    checks.range("expiresInDays", days, low=1, high=API_TOKEN_MAX_DAYS)
     checks.done()
-    return await issue_token(account, TokenKind.API, name.strip(), lifetime)
+    return await issue_token(account, TokenKind.API, name.strip(), timedelta(days=days))
 
 
 async def list_tokens(actor: Actor) -> list[ApiToken]:

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from crowdgraph.core.errors import Forbidden, NotAuthenticated
-from crowdgraph.core.models import Account, MemberRole, Membership, Role, WorkerProfile
+from crowdgraph.core.errors import Forbidden, NotAuthenticated, NotFound
+from crowdgraph.core.models import (
+    Account,
+    MemberRole,
+    Membership,
+    Organization,
+    Role,
+    WorkerProfile,
+)
 
 
 @dataclass
@@ -73,6 +80,16 @@ class Actor:
         account = self.require_account()
         if not (self.is_admin or self.is_member(organization_id, MemberRole.OWNER)):
             raise Forbidden("only the organization's owners may do this")
+        return account
+
+    async def manages(self, organization_id: int, *, owner: bool = False) -> Account:
+        """``require_manager`` (``require_owner`` with ``owner``) of an organization that exists:
+        an admin, who passes for any organization, gets NotFound for one that is not there."""
+        account = (
+            self.require_owner(organization_id) if owner else self.require_manager(organization_id)
+        )
+        if self.is_admin and not await Organization.exists(id=organization_id):
+            raise NotFound("no such organization")
         return account
 
     async def worker(self) -> WorkerProfile | None:

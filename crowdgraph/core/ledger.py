@@ -134,7 +134,7 @@ async def fund(
     actor: Actor, organization_id: int, amount: int, idempotency_key: str, memo: str = ""
 ) -> LedgerEntry:
     """An owner (or an admin) adds money to the organization's budget."""
-    account = actor.require_owner(organization_id)
+    account = await actor.manages(organization_id, owner=True)
     return await post(
         Movement(
             organization_id=organization_id,
@@ -226,7 +226,7 @@ class Budget:
 
 async def budget(actor: Actor, organization_id: int) -> Budget:
     """Funded, available, held and spent money of an organization, all derived from the ledger."""
-    actor.require_manager(organization_id)
+    await actor.manages(organization_id)
     org = await Organization.get(id=organization_id)
     totals = dict(
         await LedgerEntry.filter(organization_id=organization_id)
@@ -290,5 +290,5 @@ async def get_entry(actor: Actor, entry_id: int) -> LedgerEntry:
 async def organization_entries(
     actor: Actor, organization_id: int, page: PageRequest
 ) -> Page[LedgerEntry]:
-    actor.require_manager(organization_id)
+    await actor.manages(organization_id)
     return await fetch_page(LedgerEntry.filter(organization_id=organization_id), page)

@@ -71,7 +71,7 @@ async def add_member(
     actor: Actor, organization_id: int, email: str, role: MemberRole
 ) -> Membership:
     """An owner adds a client account as owner or manager (or changes its role)."""
-    actor.require_owner(organization_id)
+    await actor.manages(organization_id, owner=True)
     account = await Account.get_or_none(email=email.strip().lower())
     if account is None:
         raise InvalidInput.one("email", "NOT_FOUND", f"no account with email {email}")
@@ -105,7 +105,7 @@ async def keep_an_owner(organization_id: int, account_id: int, field: str) -> No
 
 
 async def remove_member(actor: Actor, organization_id: int, account_id: int) -> None:
-    actor.require_owner(organization_id)
+    await actor.manages(organization_id, owner=True)
     async with atomic():
         await keep_an_owner(organization_id, account_id, "accountId")
         deleted = await Membership.filter(
@@ -116,7 +116,7 @@ async def remove_member(actor: Actor, organization_id: int, account_id: int) -> 
 
 
 async def members(actor: Actor, organization_id: int) -> list[Membership]:
-    actor.require_manager(organization_id)
+    await actor.manages(organization_id)
     return (
         await Membership.filter(organization_id=organization_id)
         .select_related("account")
@@ -128,7 +128,7 @@ async def add_employee(
     actor: Actor, organization_id: int, email: str, name: str, password: str
 ) -> WorkerProfile:
     """Create an internal-crowd worker account employed by the organization."""
-    actor.require_manager(organization_id)
+    await actor.manages(organization_id)
     await get_organization(organization_id)
     account = await create_account(
         email,

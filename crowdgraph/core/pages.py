@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from tortoise.expressions import Q
+from tortoise.fields import BigIntField
 from tortoise.queryset import QuerySet
 
 from crowdgraph.core.errors import InvalidInput
@@ -35,12 +36,20 @@ class PageRequest:
             )
 
 
+def key_max(query: QuerySet[Any], key: str) -> int:
+    """The largest value the ``key`` column holds: 64 bits for a BigIntField, else 32."""
+    field = query.model._meta.fields_map.get(key)
+    return 2**63 - 1 if isinstance(field, BigIntField) else 2**31 - 1
+
+
 async def fetch_ranked_page(query: QuerySet[Any], request: PageRequest, rank: str) -> Page[Any]:
     """Rows by ``rank`` descending, then id ascending, after ``request.after`` (still a row id).
 
     The cursor stays the id of the last row seen; its rank is read back, one statement more for a
     later page. A row whose rank changed between pages is found where its rank now puts it.
     """
+    if request.after is not None and request.after > key_max(query, "id"):
+        return Page(items=[], has_next=False, has_previous=True)
     if request.after is not None:
         last = await query.model.filter(id=request.after).values_list(rank, flat=True)
         if last:
@@ -59,6 +68,8 @@ async def fetch_ranked_page(query: QuerySet[Any], request: PageRequest, rank: st
 
 async def fetch_page(query: QuerySet[Any], request: PageRequest, key: str = "id") -> Page[Any]:
     """Rows ordered by ``key`` ascending, after ``request.after``; fetches one extra row to know more exist."""
+    if request.after is not None and request.after > key_max(query, key):
+        return Page(items=[], has_next=False, has_previous=True)  # no row can come after it
     if request.after is not None:
         query = query.filter(**{f"{key}__gt": request.after})
     rows = await query.order_by(key).limit(request.first + 1)

@@ -53,7 +53,7 @@ async def visible_projects(actor: Actor) -> Q:
 async def create_project(
     actor: Actor, organization_id: int, name: str, description: str, audience: Audience
 ) -> Project:
-    account = actor.require_manager(organization_id)
+    account = await actor.manages(organization_id)
     checks = Checks()
     checks.text("name", name, min_len=1, max_len=160)
     checks.text("description", description, max_len=20_000)

@@ -26,6 +26,9 @@ class Checks:
     def text(self, field: str, value: str | None, *, min_len: int = 0, max_len: int) -> None:
         if value is None:
             return
+        if "\x00" in value:
+            self.fail(field, "INVALID_FORMAT", f"{field} must not contain NUL characters (U+0000)")
+            return
         length = len(value.strip()) if min_len else len(value)
         if length < min_len:
             self.fail(field, "TOO_SHORT", f"{field} must have at least {min_len} characters")

@@ -205,7 +205,7 @@ class Workforce:
 async def workforce(actor: Actor, organization_id: int) -> Workforce:
     """Who worked for the organization under which model, spend per model and per worker, effective
     hourly pay, and independents nearing or past the organization's classification limits."""
-    actor.require_manager(organization_id)
+    await actor.manages(organization_id)
     org = await Organization.get(id=organization_id)
     since = runtime.now() - timedelta(days=org.classification_window_days)
     paid = LedgerEntry.filter(organization_id=org.id, destination__startswith="worker:")
@@ -305,7 +305,7 @@ async def set_classification_limits(
     window_days: int = 365,
 ) -> Organization:
     """Limits on one independent worker's hours and earnings in a window; None turns a limit off."""
-    actor.require_manager(organization_id)
+    await actor.manages(organization_id)
     checks = Checks()
     checks.range("hours", hours, low=1, high=100_000)
     checks.range("earnings", earnings, low=1, high=10**15)
@@ -344,7 +344,7 @@ async def skills_in_demand(actor: Actor, organization_id: int) -> list[SkillDema
     Workers counted are those the work could reach: independents, and the organization's employees.
     Thinnest first (fewest verified workers per opening).
     """
-    actor.require_manager(organization_id)
+    await actor.manages(organization_id)
     wanted: dict[tuple[str, int], list[OpenWork]] = defaultdict(list)
     for source in runtime.current().open_work:
         for work in await source(organization_id):

@@ -26,7 +26,7 @@ from crowdgraph.core.errors import DomainError
 from crowdgraph.observability import Metrics
 from crowdgraph.plugins import PluginError
 from crowdgraph.schema.cost import PageSizes, estimate_nodes, shape_rule, too_costly
-from crowdgraph.schema.errors import error_extension_factory
+from crowdgraph.schema.errors import callers_error, error_extension_factory
 from crowdgraph.schema.flow import FlowMutation
 from crowdgraph.schema.mutations import CoreMutation
 from crowdgraph.schema.part import Registry, SchemaPart
@@ -67,12 +67,10 @@ class Schema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        # An error in the variables wraps the GraphQLError of the value (graphql-core 3.3).
         unexpected = [
             e
             for e in errors
-            if e.original_error is not None
-            and not isinstance(e.original_error, DomainError | GraphQLError)
+            if not callers_error(e) and not isinstance(e.original_error, DomainError)
         ]
         super().process_errors(unexpected, execution_context)
 

@@ -49,6 +49,15 @@ async def run_mutation(payload: type[P], action: Awaitable[dict[str, Any]]) -> P
     return payload(**fields, user_errors=[])
 
 
+def callers_error(error: GraphQLError) -> bool:
+    """An error of the request itself, found before execution: a document that does not validate,
+    a variable or a literal a scalar refuses (graphql-core keeps the scalar's ValueError)."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return True
+    return error.path is None and isinstance(original, ValueError | TypeError)
+
+
 def error_extension_factory(mask_unexpected: bool) -> type[SchemaExtension]:
     """An extension that gives domain errors a ``code`` and, in production, masks the rest."""
 
@@ -80,8 +89,8 @@ def error_extension_factory(mask_unexpected: bool) -> type[SchemaExtension]:
                     original_error=original,
                     extensions=extensions,
                 )
-            if original is None or isinstance(original, GraphQLError):
-                return error  # a refused document or variable: the caller's to fix
+            if original is None or callers_error(error):
+                return error  # a refused document, variable or literal: the caller's to fix
             if database_unavailable(original):
                 log.warning("database unavailable in %s: %s", error.path, original)
                 return GraphQLError(

@@ -249,9 +249,7 @@ class CoreMutation:
             days = input.expires_in_days
             if days is None:
                 days = info.context.platform.settings.auth.api_token_days
-            token, row = await accounts.create_api_token(
-                info.context.actor, input.name, timedelta(days=days)
-            )
+            token, row = await accounts.create_api_token(info.context.actor, input.name, days)
             return {"api_token": ApiToken.from_row(row), "token": token}
 
         return await run_mutation(CreateApiTokenPayload, act())

@@ -10,7 +10,14 @@ from crowdgraph.core.models import ApiToken as ApiTokenRow
 from crowdgraph.core.models import Organization as OrganizationRow
 from crowdgraph.core.models import Skill as SkillRow
 from crowdgraph.schema.context import Context
-from crowdgraph.schema.relay import Connection, Node, connection, decode_id, from_global_id
+from crowdgraph.schema.relay import (
+    Connection,
+    Node,
+    connection,
+    decode_id,
+    from_global_id,
+    key_of,
+)
 from crowdgraph.schema.types import (
     Account,
     ApiToken,
@@ -48,7 +55,7 @@ class CoreQuery:
     async def node(self, info: strawberry.Info, id: strawberry.ID) -> Node | None:
         try:
             type_name, key = from_global_id(id)
-            pk = int(key)
+            pk = key_of(type_name, key)
         except ValueError:
             return None
         resolve = info.context.registry.nodes.get(type_name)

@@ -21,6 +21,27 @@ def to_global_id(type_name: str, pk: int | str) -> strawberry.ID:
     return strawberry.ID(base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode())
 
 
+INT_KEY_MAX = 2**31 - 1
+"""The largest key of an integer primary key (PostgreSQL's integer, 32 bits)."""
+BIG_KEY_MAX = 2**63 - 1
+WIDE_KEYS: set[str] = {"LedgerEntry"}
+"""Node types whose primary key is a 64-bit BigIntField (plugins add theirs with ``wide_keys``)."""
+
+
+def wide_keys(*type_names: str) -> None:
+    """Declare node types whose primary key is 64-bit, so their IDs may carry keys past 2**31."""
+    WIDE_KEYS.update(type_names)
+
+
+def key_of(type_name: str, key: str) -> int:
+    """The key of a global ID of ``type_name`` if a primary key of that type can hold it, else
+    ValueError: an out-of-range key must never reach the database (it cannot exist there)."""
+    value = int(key)
+    if not 1 <= value <= (BIG_KEY_MAX if type_name in WIDE_KEYS else INT_KEY_MAX):
+        raise ValueError(f"{key} is out of range for a {type_name}")
+    return value
+
+
 def from_global_id(global_id: str) -> tuple[str, str]:
     """Split a global ID into (type name, key); a malformed ID raises ValueError."""
     try:
@@ -39,7 +60,7 @@ def decode_id(global_id: str, *type_names: str, field: str = "id") -> int:
         type_name, key = from_global_id(global_id)
         if type_name not in type_names:
             raise ValueError
-        return int(key)
+        return key_of(type_name, key)
     except ValueError as exc:
         expected = " or ".join(type_names)
         raise InvalidInput.one(
@@ -82,7 +103,10 @@ def decode_cursor(cursor: str) -> int:
         decoded = base64.urlsafe_b64decode(cursor.encode()).decode()
         if not decoded.startswith(CURSOR_PREFIX):
             raise ValueError
-        return int(decoded.removeprefix(CURSOR_PREFIX))
+        position = int(decoded.removeprefix(CURSOR_PREFIX))
+        if not 0 <= position <= BIG_KEY_MAX:
+            raise ValueError
+        return position
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise InvalidInput.one(
             "after", "INVALID_CURSOR", f"after must be a cursor from this list (got {cursor!r})"

@@ -39,13 +39,24 @@ from crowdgraph.schema.relay import Connection, Node, connection, to_global_id
 
 Long = NewType("Long", int)
 """A 53-bit safe integer: amounts of money in minor units (GraphQL's Int has only 32 bits)."""
+LONG_MAX = 2**53 - 1
+
+
+def parse_long(value: object) -> int:
+    """A whole number within 53 bits (what JavaScript clients hold exactly), else a caller's error."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"Long must be a whole number (got {value!r})")
+    if not -LONG_MAX <= value <= LONG_MAX:
+        raise ValueError(f"Long must be between -{LONG_MAX} and {LONG_MAX} (got {value})")
+    return value
+
 
 SCALARS: dict[object, ScalarDefinition] = {
     Long: strawberry.scalar(
         name="Long",
         description="A 53-bit safe integer (money in minor units).",
         serialize=int,
-        parse_value=int,
+        parse_value=parse_long,
     )
 }
 

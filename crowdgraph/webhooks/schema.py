@@ -11,13 +11,16 @@ from strawberry.scalars import JSON
 from crowdgraph.schema.context import Context
 from crowdgraph.schema.errors import Payload, run_mutation
 from crowdgraph.schema.part import SchemaPart
-from crowdgraph.schema.relay import Connection, Node, connection, decode_id, to_global_id
+from crowdgraph.schema.relay import Connection, Node, connection, decode_id, to_global_id, wide_keys
 from crowdgraph.schema.types import DomainEvent
 from crowdgraph.webhooks import models, service
 from crowdgraph.webhooks.models import DeliveryStatus
 from crowdgraph.webhooks.service import WebhookSettings
 
 strawberry.enum(DeliveryStatus, name="WebhookDeliveryStatus")
+
+
+wide_keys("WebhookDelivery")  # a 64-bit key, as deliveries pile up
 
 
 def settings_of(context: Context) -> WebhookSettings:

@@ -124,7 +124,7 @@ async def register_endpoint(
     settings: WebhookSettings,
 ) -> Endpoint:
     """A new active endpoint; its secret is returned only here (it signs every delivery)."""
-    actor.require_manager(organization_id)
+    await actor.manages(organization_id)
     checks = Checks()
     check_url(checks, url, settings)
     check_patterns(checks, events)
@@ -158,7 +158,7 @@ async def get_endpoint(actor: Actor, endpoint_id: int) -> Endpoint:
 
 
 async def list_endpoints(actor: Actor, organization_id: int, page: PageRequest) -> Page[Endpoint]:
-    actor.require_manager(organization_id)
+    await actor.manages(organization_id)
     return await fetch_page(Endpoint.filter(organization_id=organization_id), page)
 
 

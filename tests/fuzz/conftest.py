@@ -7,7 +7,6 @@ internal one, no error logged by the server, and a mutation that failed changed 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -104,16 +103,6 @@ class World:
     @property
     def on_postgres(self) -> bool:
         return self.platform.settings.database.url.startswith("postgres")
-
-    @property
-    def refuses_nul(self) -> bool:
-        """PostgreSQL cannot store NUL in text: such strings fail inside while that stands
-        (tests/fuzz/test_known_bugs.py), so fuzzing there leaves them out until then."""
-        return self.on_postgres
-
-    def usable(self, sent: Any) -> bool:
-        """Whether this request avoids the known bugs of this world's database engine."""
-        return not (self.refuses_nul and "\\u0000" in json.dumps(sent))
 
     async def snapshot(self) -> Snapshot:
         """Row counts of every table, in one statement, and the sum of the ledger's amounts

@@ -42,8 +42,8 @@ answer_like: st.SearchStrategy[Any] = st.sampled_from(
 
 
 OUT_OF_RANGE_IDS = [str(to_global_id("Project", 2**31)), str(to_global_id("Project", HUGE))]
-"""Well-formed IDs whose key no primary key column holds: the API fails inside on them
-(tests/fuzz/test_known_bugs.py), so ids() leaves them out until that is fixed."""
+"""Well-formed IDs whose key no primary key column holds (they once failed inside the server:
+tests/fuzz/test_found_bugs.py)."""
 
 
 ID_FIELDS = {
@@ -89,7 +89,8 @@ ODD_IDS = [
 def ids(slots: int) -> st.SearchStrategy[str]:
     """Mostly placeholders for real rows (``"@<n>"``, filled in by ``real_ids``), else odd IDs."""
     placeholders = st.integers(0, slots - 1).map(lambda n: f"@{n}")
-    return placeholders | placeholders | st.sampled_from(ODD_IDS) | st.text(max_size=30)
+    odd = st.sampled_from([*ODD_IDS, *OUT_OF_RANGE_IDS])
+    return placeholders | placeholders | odd | st.text(max_size=30)
 
 
 def real_ids(operation: str, type_names: list[str]) -> str:
@@ -111,13 +112,13 @@ ints: st.SearchStrategy[int] = st.integers(-10, 200_000) | st.sampled_from(
 )
 """GraphQL Int (32 bits): small, realistic, and at the edges."""
 SAFE = 2**53 - 1
+OUT_OF_RANGE_LONGS = [SAFE + 2, HUGE - 1, HUGE]
+"""Longs above 53 bits: refused as the caller's error (they once failed inside the server:
+tests/fuzz/test_found_bugs.py)."""
 longs: st.SearchStrategy[int] = (
-    ints | st.integers(-SAFE, SAFE) | st.sampled_from([SAFE, -SAFE, -HUGE - 1])
+    ints | st.integers(-SAFE, SAFE) | st.sampled_from([SAFE, -SAFE, -HUGE - 1, *OUT_OF_RANGE_LONGS])
 )
 """Long (money, sizes): realistic, at the edges of the 53 bits it promises, and far below."""
-OUT_OF_RANGE_LONGS = [SAFE + 2, HUGE - 1, HUGE]
-"""Longs above 53 bits: accepted, then failing inside (tests/fuzz/test_known_bugs.py), so longs
-leaves them out until that is fixed."""
 
 
 def value_node(value: Any) -> graphql.ValueNode:

@@ -33,7 +33,7 @@ async def add_step(
     body: str,
     exam_id: int | None,
 ) -> OnboardingStep:
-    actor.require_manager(organization_id)
+    await actor.manages(organization_id)
     checks = Checks()
     checks.text("title", title, min_len=1, max_len=160)
     checks.text("body", body, max_len=50_000)

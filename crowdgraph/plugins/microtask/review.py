@@ -274,7 +274,7 @@ async def block(
     """Keep a worker out of one batch, or out of all the organization's batches."""
     if batch_id is not None:
         organization_id = (await get_managed_batch(actor, batch_id)).organization_id
-    actor.require_manager(organization_id)
+    await actor.manages(organization_id)
     checks = Checks()
     checks.text("reason", reason, min_len=1, max_len=FEEDBACK_MAX)
     checks.done()
@@ -301,7 +301,7 @@ async def block(
 async def unblock(
     actor: Actor, organization_id: int, worker_id: int, batch_id: int | None = None
 ) -> bool:
-    actor.require_manager(organization_id)
+    await actor.manages(organization_id)
     return bool(
         await Block.filter(
             organization_id=organization_id, worker_id=worker_id, batch_id=batch_id

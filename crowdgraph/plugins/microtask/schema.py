@@ -32,7 +32,14 @@ from crowdgraph.plugins.microtask.models import (
 from crowdgraph.schema.context import Context, Loader
 from crowdgraph.schema.errors import Payload, run_mutation
 from crowdgraph.schema.part import SchemaPart, by_project
-from crowdgraph.schema.relay import Connection, Node, connection, decode_id, to_global_id
+from crowdgraph.schema.relay import (
+    Connection,
+    Node,
+    connection,
+    decode_id,
+    to_global_id,
+    wide_keys,
+)
 from crowdgraph.schema.types import EngagementDetail, Money, ProjectStage
 
 for _enum in (BatchStatus, TaskStatus, AssignmentStatus, AppealStatus, Scheduling):
@@ -50,6 +57,9 @@ def standings_loader() -> DataLoader[tuple[int, int], WorkerStanding | None]:
         return [found.get(key) for key in keys]
 
     return Loader(load_fn=load)
+
+
+wide_keys("MicrotaskTask", "MicrotaskAssignment")  # 64-bit keys: batches of millions of tasks
 
 
 def config(info: strawberry.Info) -> Config:
