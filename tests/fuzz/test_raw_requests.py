@@ -172,8 +172,8 @@ MUTATIONS: dict[str, tuple[str, dict[str, st.SearchStrategy[Any]]]] = {
             ),
         },
     ),
-    "submitProposal": (
-        "SubmitProposalInput",
+    "submitMarketplaceProposal": (
+        "SubmitMarketplaceProposalInput",
         {
             "jobId": ids_of("MarketplaceJob"),
             "coverLetter": odd_strings,

@@ -35,7 +35,7 @@ from crowdgraph.schema.types import Audience, Availability, Long, WorkerKind
 
 
 @strawberry.input
-class PostJobInput:
+class PostMarketplaceJobInput:
     project_id: strawberry.ID
     title: str
     description: str
@@ -56,18 +56,18 @@ class PostJobInput:
 
 
 @strawberry.type
-class JobPayload(Payload):
+class MarketplaceJobPayload(Payload):
     job: MarketplaceJob | None = None
 
 
 @strawberry.input
-class SetJobStatusInput:
+class SetMarketplaceJobStatusInput:
     job_id: strawberry.ID
     status: JobStatus
 
 
 @strawberry.input
-class SubmitProposalInput:
+class SubmitMarketplaceProposalInput:
     job_id: strawberry.ID
     cover_letter: str
     bid: Long = strawberry.field(description="Fixed: the whole price. Hourly: the rate.")
@@ -75,82 +75,82 @@ class SubmitProposalInput:
 
 
 @strawberry.type
-class ProposalPayload(Payload):
+class MarketplaceProposalPayload(Payload):
     proposal: MarketplaceProposal | None = None
 
 
 @strawberry.input
-class ProposalIdInput:
+class MarketplaceProposalIdInput:
     proposal_id: strawberry.ID
 
 
 @strawberry.input
-class DecideProposalInput:
+class DecideMarketplaceProposalInput:
     proposal_id: strawberry.ID
     decision: ProposalStatus = strawberry.field(description="SHORTLISTED or DECLINED.")
 
 
 @strawberry.input
-class InviteToJobInput:
+class InviteToMarketplaceJobInput:
     job_id: strawberry.ID
     worker_id: strawberry.ID
     message: str = ""
 
 
 @strawberry.type
-class InviteToJobPayload(Payload):
+class InviteToMarketplaceJobPayload(Payload):
     invitation: MarketplaceInvitation | None = None
 
 
 @strawberry.input
-class MilestonePlanInput:
+class MarketplaceMilestonePlanInput:
     title: str
     amount: Long
 
 
 @strawberry.input
-class HireInput:
+class HireMarketplaceWorkerInput:
     proposal_id: strawberry.ID
-    milestones: list[MilestonePlanInput] = strawberry.field(
+    milestones: list[MarketplaceMilestonePlanInput] = strawberry.field(
         default_factory=list,
         description="Fixed-price plan adding up to the bid; one milestone for the bid if empty.",
     )
 
 
 @strawberry.type
-class ContractPayload(Payload):
+class MarketplaceContractPayload(Payload):
     contract: MarketplaceContract | None = None
 
 
 @strawberry.input
-class ContractIdInput:
+class MarketplaceContractIdInput:
     contract_id: strawberry.ID
 
 
 @strawberry.input
-class SubmitMilestoneInput:
+class SubmitMarketplaceMilestoneInput:
     milestone_id: strawberry.ID
     note: str
 
 
 @strawberry.input
-class MilestoneIdInput:
+class MarketplaceMilestoneIdInput:
     milestone_id: strawberry.ID
 
 
 @strawberry.input
-class RequestMilestoneChangesInput:
+class RequestMarketplaceMilestoneChangesInput:
     milestone_id: strawberry.ID
     feedback: str
 
 
 @strawberry.type
-class MilestonePayload(Payload):
+class MarketplaceMilestonePayload(Payload):
     milestone: MarketplaceMilestone | None = None
 
 
 @strawberry.input
-class LogTimeInput:
+class LogMarketplaceTimeInput:
     contract_id: strawberry.ID
     work_date: date
     minutes: int
@@ -158,36 +158,36 @@ class LogTimeInput:
 
 
 @strawberry.input
-class DecideTimeEntryInput:
+class DecideMarketplaceTimeEntryInput:
     time_entry_id: strawberry.ID
     approve: bool
 
 
 @strawberry.type
-class TimeEntryPayload(Payload):
+class MarketplaceTimeEntryPayload(Payload):
     time_entry: MarketplaceTimeEntry | None = None
 
 
 @strawberry.input
-class LeaveContractFeedbackInput:
+class LeaveMarketplaceFeedbackInput:
     contract_id: strawberry.ID
     rating: int
     comment: str = ""
 
 
 @strawberry.type
-class LeaveContractFeedbackPayload(Payload):
+class LeaveMarketplaceFeedbackPayload(Payload):
     contract: MarketplaceContract | None = None
 
 
 @strawberry.input
-class OpenDisputeInput:
+class OpenMarketplaceDisputeInput:
     milestone_id: strawberry.ID
     reason: str
 
 
 @strawberry.input
-class ResolveDisputeInput:
+class ResolveMarketplaceDisputeInput:
     dispute_id: strawberry.ID
     outcome: DisputeOutcome
     worker_amount: Long | None = None
@@ -195,20 +195,20 @@ class ResolveDisputeInput:
 
 
 @strawberry.type
-class DisputePayload(Payload):
+class MarketplaceDisputePayload(Payload):
     dispute: MarketplaceDispute | None = None
 
 
 @strawberry.input
-class TalentSkillInput:
+class MarketplaceTalentSkillInput:
     slug: str
     min_level: int = 1
     verified: bool = False
 
 
 @strawberry.input
-class TalentSearchInput:
-    skills: list[TalentSkillInput] = strawberry.field(default_factory=list)
+class MarketplaceTalentSearchInput:
+    skills: list[MarketplaceTalentSkillInput] = strawberry.field(default_factory=list)
     min_rating: float | None = None
     max_rate: Long | None = None
     availability: Availability | None = None
@@ -217,7 +217,7 @@ class TalentSearchInput:
 
 
 @strawberry.input
-class ExamQuestionInput:
+class MarketplaceExamQuestionInput:
     kind: QuestionKind
     prompt: str
     choices: list[str] = strawberry.field(default_factory=list)
@@ -230,9 +230,9 @@ class ExamQuestionInput:
 
 
 @strawberry.input
-class CreateExamInput:
+class CreateMarketplaceExamInput:
     title: str
-    questions: list[ExamQuestionInput]
+    questions: list[MarketplaceExamQuestionInput]
     time_limit_minutes: int
     pass_mark: int
     cooldown_hours: int
@@ -248,40 +248,40 @@ class CreateExamInput:
 
 
 @strawberry.type
-class ExamPayload(Payload):
+class MarketplaceExamPayload(Payload):
     exam: MarketplaceExam | None = None
 
 
 @strawberry.input
-class StartExamInput:
+class StartMarketplaceExamInput:
     exam_id: strawberry.ID
 
 
 @strawberry.input
-class ExamAnswerInput:
+class MarketplaceExamAnswerInput:
     question_id: strawberry.ID
     answer: str
 
 
 @strawberry.input
-class SubmitExamInput:
+class SubmitMarketplaceExamInput:
     attempt_id: strawberry.ID
-    answers: list[ExamAnswerInput]
+    answers: list[MarketplaceExamAnswerInput]
 
 
 @strawberry.input
-class GradeExamAttemptInput:
+class GradeMarketplaceExamAttemptInput:
     attempt_id: strawberry.ID
     score: int = strawberry.field(description="Percent, 0 to 100.")
 
 
 @strawberry.type
-class ExamAttemptPayload(Payload):
+class MarketplaceExamAttemptPayload(Payload):
     attempt: MarketplaceExamAttempt | None = None
 
 
 @strawberry.input
-class CreateOfferInput:
+class CreateMarketplaceOfferInput:
     title: str
     description: str
     pricing: Pricing
@@ -292,18 +292,18 @@ class CreateOfferInput:
 
 
 @strawberry.input
-class SetOfferActiveInput:
+class SetMarketplaceOfferActiveInput:
     offer_id: strawberry.ID
     active: bool
 
 
 @strawberry.type
-class OfferPayload(Payload):
+class MarketplaceOfferPayload(Payload):
     offer: MarketplaceOffer | None = None
 
 
 @strawberry.input
-class OfferSearchInput:
+class MarketplaceOfferSearchInput:
     text: str | None = None
     skill: str | None = None
     pricing: Pricing | None = None
@@ -312,7 +312,7 @@ class OfferSearchInput:
 
 
 @strawberry.input
-class AddOnboardingStepInput:
+class AddMarketplaceOnboardingStepInput:
     organization_id: strawberry.ID
     kind: StepKind
     title: str
@@ -321,12 +321,12 @@ class AddOnboardingStepInput:
 
 
 @strawberry.type
-class OnboardingStepPayload(Payload):
+class MarketplaceOnboardingStepPayload(Payload):
     step: MarketplaceOnboardingStep | None = None
 
 
 @strawberry.input
-class CompleteOnboardingStepInput:
+class CompleteMarketplaceOnboardingStepInput:
     step_id: strawberry.ID
     value: str = strawberry.field(
         default="",
@@ -335,7 +335,7 @@ class CompleteOnboardingStepInput:
 
 
 @strawberry.type
-class CompleteOnboardingStepPayload(Payload):
+class CompleteMarketplaceOnboardingStepPayload(Payload):
     progress: MarketplaceOnboardingProgress | None = None
 
 

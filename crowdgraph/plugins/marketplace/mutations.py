@@ -18,43 +18,43 @@ from crowdgraph.plugins.marketplace import (
     proposals,
 )
 from crowdgraph.plugins.marketplace.inputs import (
-    AddOnboardingStepInput,
-    CompleteOnboardingStepInput,
-    CompleteOnboardingStepPayload,
-    ContractIdInput,
-    ContractPayload,
-    CreateExamInput,
-    CreateOfferInput,
-    DecideProposalInput,
-    DecideTimeEntryInput,
-    DisputePayload,
-    ExamAttemptPayload,
-    ExamPayload,
-    GradeExamAttemptInput,
-    HireInput,
-    InviteToJobInput,
-    InviteToJobPayload,
-    JobPayload,
-    LeaveContractFeedbackInput,
-    LeaveContractFeedbackPayload,
-    LogTimeInput,
-    MilestoneIdInput,
-    MilestonePayload,
-    OfferPayload,
-    OnboardingStepPayload,
-    OpenDisputeInput,
-    PostJobInput,
-    ProposalIdInput,
-    ProposalPayload,
-    RequestMilestoneChangesInput,
-    ResolveDisputeInput,
-    SetJobStatusInput,
-    SetOfferActiveInput,
-    StartExamInput,
-    SubmitExamInput,
-    SubmitMilestoneInput,
-    SubmitProposalInput,
-    TimeEntryPayload,
+    AddMarketplaceOnboardingStepInput,
+    CompleteMarketplaceOnboardingStepInput,
+    CompleteMarketplaceOnboardingStepPayload,
+    CreateMarketplaceExamInput,
+    CreateMarketplaceOfferInput,
+    DecideMarketplaceProposalInput,
+    DecideMarketplaceTimeEntryInput,
+    GradeMarketplaceExamAttemptInput,
+    HireMarketplaceWorkerInput,
+    InviteToMarketplaceJobInput,
+    InviteToMarketplaceJobPayload,
+    LeaveMarketplaceFeedbackInput,
+    LeaveMarketplaceFeedbackPayload,
+    LogMarketplaceTimeInput,
+    MarketplaceContractIdInput,
+    MarketplaceContractPayload,
+    MarketplaceDisputePayload,
+    MarketplaceExamAttemptPayload,
+    MarketplaceExamPayload,
+    MarketplaceJobPayload,
+    MarketplaceMilestoneIdInput,
+    MarketplaceMilestonePayload,
+    MarketplaceOfferPayload,
+    MarketplaceOnboardingStepPayload,
+    MarketplaceProposalIdInput,
+    MarketplaceProposalPayload,
+    MarketplaceTimeEntryPayload,
+    OpenMarketplaceDisputeInput,
+    PostMarketplaceJobInput,
+    RequestMarketplaceMilestoneChangesInput,
+    ResolveMarketplaceDisputeInput,
+    SetMarketplaceJobStatusInput,
+    SetMarketplaceOfferActiveInput,
+    StartMarketplaceExamInput,
+    SubmitMarketplaceExamInput,
+    SubmitMarketplaceMilestoneInput,
+    SubmitMarketplaceProposalInput,
     attempt_pk,
     contract_pk,
     job_pk,
@@ -94,7 +94,9 @@ async def _milestone_payload(coro: Awaitable[Any]) -> dict[str, Any]:
 @strawberry.type
 class MarketplaceMutation:
     @strawberry.mutation(description="Post a job on one of your organization's projects.")
-    async def post_job(self, info: strawberry.Info, input: PostJobInput) -> JobPayload:
+    async def post_marketplace_job(
+        self, info: strawberry.Info, input: PostMarketplaceJobInput
+    ) -> MarketplaceJobPayload:
         async def act() -> dict[str, Any]:
             draft = jobs.JobDraft(
                 project_id=decode_id(input.project_id, "Project", field="projectId"),
@@ -115,20 +117,22 @@ class MarketplaceMutation:
             job = await jobs.post_job(info.context.actor, draft)
             return {"job": MarketplaceJob.from_row(job)}
 
-        return await run_mutation(JobPayload, act())
+        return await run_mutation(MarketplaceJobPayload, act())
 
     @strawberry.mutation(description="Close an open job or reopen a closed one.")
-    async def set_job_status(self, info: strawberry.Info, input: SetJobStatusInput) -> JobPayload:
+    async def set_marketplace_job_status(
+        self, info: strawberry.Info, input: SetMarketplaceJobStatusInput
+    ) -> MarketplaceJobPayload:
         async def act() -> dict[str, Any]:
             job = await jobs.set_job_status(info.context.actor, job_pk(input.job_id), input.status)
             return {"job": MarketplaceJob.from_row(job)}
 
-        return await run_mutation(JobPayload, act())
+        return await run_mutation(MarketplaceJobPayload, act())
 
     @strawberry.mutation(description="Apply to a job you are eligible for (one active proposal).")
-    async def submit_proposal(
-        self, info: strawberry.Info, input: SubmitProposalInput
-    ) -> ProposalPayload:
+    async def submit_marketplace_proposal(
+        self, info: strawberry.Info, input: SubmitMarketplaceProposalInput
+    ) -> MarketplaceProposalPayload:
         async def act() -> dict[str, Any]:
             row = await proposals.submit_proposal(
                 info.context.actor,
@@ -139,36 +143,36 @@ class MarketplaceMutation:
             )
             return {"proposal": MarketplaceProposal.from_row(row)}
 
-        return await run_mutation(ProposalPayload, act())
+        return await run_mutation(MarketplaceProposalPayload, act())
 
     @strawberry.mutation
-    async def withdraw_proposal(
-        self, info: strawberry.Info, input: ProposalIdInput
-    ) -> ProposalPayload:
+    async def withdraw_marketplace_proposal(
+        self, info: strawberry.Info, input: MarketplaceProposalIdInput
+    ) -> MarketplaceProposalPayload:
         async def act() -> dict[str, Any]:
             row = await proposals.withdraw_proposal(
                 info.context.actor, proposal_pk(input.proposal_id)
             )
             return {"proposal": MarketplaceProposal.from_row(row)}
 
-        return await run_mutation(ProposalPayload, act())
+        return await run_mutation(MarketplaceProposalPayload, act())
 
     @strawberry.mutation(description="Shortlist or decline a proposal to your job.")
-    async def decide_proposal(
-        self, info: strawberry.Info, input: DecideProposalInput
-    ) -> ProposalPayload:
+    async def decide_marketplace_proposal(
+        self, info: strawberry.Info, input: DecideMarketplaceProposalInput
+    ) -> MarketplaceProposalPayload:
         async def act() -> dict[str, Any]:
             row = await proposals.decide_proposal(
                 info.context.actor, proposal_pk(input.proposal_id), input.decision
             )
             return {"proposal": MarketplaceProposal.from_row(row)}
 
-        return await run_mutation(ProposalPayload, act())
+        return await run_mutation(MarketplaceProposalPayload, act())
 
     @strawberry.mutation(description="Invite an eligible worker to apply to your job.")
-    async def invite_to_job(
-        self, info: strawberry.Info, input: InviteToJobInput
-    ) -> InviteToJobPayload:
+    async def invite_to_marketplace_job(
+        self, info: strawberry.Info, input: InviteToMarketplaceJobInput
+    ) -> InviteToMarketplaceJobPayload:
         async def act() -> dict[str, Any]:
             row = await proposals.invite_worker(
                 info.context.actor,
@@ -178,33 +182,37 @@ class MarketplaceMutation:
             )
             return {"invitation": MarketplaceInvitation.from_row(row)}
 
-        return await run_mutation(InviteToJobPayload, act())
+        return await run_mutation(InviteToMarketplaceJobPayload, act())
 
     @strawberry.mutation(
         description="Hire: a contract that starts (funding escrow) once onboarding is done."
     )
-    async def hire(self, info: strawberry.Info, input: HireInput) -> ContractPayload:
+    async def hire_marketplace_worker(
+        self, info: strawberry.Info, input: HireMarketplaceWorkerInput
+    ) -> MarketplaceContractPayload:
         async def act() -> dict[str, Any]:
             plan = [contracts.MilestonePlan(m.title, m.amount) for m in input.milestones]
             row = await contracts.hire(info.context.actor, proposal_pk(input.proposal_id), plan)
             return {"contract": MarketplaceContract.from_row(row)}
 
-        return await run_mutation(ContractPayload, act())
+        return await run_mutation(MarketplaceContractPayload, act())
 
     @strawberry.mutation(
         description="Start a pending contract once the worker's onboarding is done."
     )
-    async def start_contract(
-        self, info: strawberry.Info, input: ContractIdInput
-    ) -> ContractPayload:
+    async def start_marketplace_contract(
+        self, info: strawberry.Info, input: MarketplaceContractIdInput
+    ) -> MarketplaceContractPayload:
         async def act() -> dict[str, Any]:
             row = await contracts.start_contract(info.context.actor, contract_pk(input.contract_id))
             return {"contract": MarketplaceContract.from_row(row)}
 
-        return await run_mutation(ContractPayload, act())
+        return await run_mutation(MarketplaceContractPayload, act())
 
     @strawberry.mutation(description="End a contract; unpaid escrow returns, feedback opens.")
-    async def end_contract(self, info: strawberry.Info, input: ContractIdInput) -> ContractPayload:
+    async def end_marketplace_contract(
+        self, info: strawberry.Info, input: MarketplaceContractIdInput
+    ) -> MarketplaceContractPayload:
         async def act() -> dict[str, Any]:
             row = await contracts.end_contract(
                 info.context.actor,
@@ -213,12 +221,12 @@ class MarketplaceMutation:
             )
             return {"contract": MarketplaceContract.from_row(row)}
 
-        return await run_mutation(ContractPayload, act())
+        return await run_mutation(MarketplaceContractPayload, act())
 
     @strawberry.mutation(description="The worker submits a milestone's work for approval.")
-    async def submit_milestone(
-        self, info: strawberry.Info, input: SubmitMilestoneInput
-    ) -> MilestonePayload:
+    async def submit_marketplace_milestone(
+        self, info: strawberry.Info, input: SubmitMarketplaceMilestoneInput
+    ) -> MarketplaceMilestonePayload:
         async def act() -> dict[str, Any]:
             return await _milestone_payload(
                 contracts.submit_milestone(
@@ -229,23 +237,23 @@ class MarketplaceMutation:
                 )
             )
 
-        return await run_mutation(MilestonePayload, act())
+        return await run_mutation(MarketplaceMilestonePayload, act())
 
     @strawberry.mutation(description="Approve a milestone: pays it from escrow, exactly once.")
-    async def approve_milestone(
-        self, info: strawberry.Info, input: MilestoneIdInput
-    ) -> MilestonePayload:
+    async def approve_marketplace_milestone(
+        self, info: strawberry.Info, input: MarketplaceMilestoneIdInput
+    ) -> MarketplaceMilestonePayload:
         async def act() -> dict[str, Any]:
             return await _milestone_payload(
                 contracts.approve_milestone(info.context.actor, milestone_pk(input.milestone_id))
             )
 
-        return await run_mutation(MilestonePayload, act())
+        return await run_mutation(MarketplaceMilestonePayload, act())
 
     @strawberry.mutation(description="Send a submitted milestone back for changes.")
-    async def request_milestone_changes(
-        self, info: strawberry.Info, input: RequestMilestoneChangesInput
-    ) -> MilestonePayload:
+    async def request_marketplace_milestone_changes(
+        self, info: strawberry.Info, input: RequestMarketplaceMilestoneChangesInput
+    ) -> MarketplaceMilestonePayload:
         async def act() -> dict[str, Any]:
             return await _milestone_payload(
                 contracts.request_changes(
@@ -253,10 +261,12 @@ class MarketplaceMutation:
                 )
             )
 
-        return await run_mutation(MilestonePayload, act())
+        return await run_mutation(MarketplaceMilestonePayload, act())
 
     @strawberry.mutation(description="Log time on an hourly contract, within the weekly cap.")
-    async def log_time(self, info: strawberry.Info, input: LogTimeInput) -> TimeEntryPayload:
+    async def log_marketplace_time(
+        self, info: strawberry.Info, input: LogMarketplaceTimeInput
+    ) -> MarketplaceTimeEntryPayload:
         async def act() -> dict[str, Any]:
             row = await contracts.log_time(
                 info.context.actor,
@@ -268,12 +278,12 @@ class MarketplaceMutation:
             contract = await Contract.get(id=row.contract_id)
             return {"time_entry": MarketplaceTimeEntry.from_row(row, contract.currency)}
 
-        return await run_mutation(TimeEntryPayload, act())
+        return await run_mutation(MarketplaceTimeEntryPayload, act())
 
     @strawberry.mutation(description="Approve (and pay) or reject logged time.")
-    async def decide_time_entry(
-        self, info: strawberry.Info, input: DecideTimeEntryInput
-    ) -> TimeEntryPayload:
+    async def decide_marketplace_time_entry(
+        self, info: strawberry.Info, input: DecideMarketplaceTimeEntryInput
+    ) -> MarketplaceTimeEntryPayload:
         async def act() -> dict[str, Any]:
             row = await contracts.decide_time_entry(
                 info.context.actor,
@@ -283,12 +293,12 @@ class MarketplaceMutation:
             contract = await Contract.get(id=row.contract_id)
             return {"time_entry": MarketplaceTimeEntry.from_row(row, contract.currency)}
 
-        return await run_mutation(TimeEntryPayload, act())
+        return await run_mutation(MarketplaceTimeEntryPayload, act())
 
     @strawberry.mutation(description="Rate the other side of an ended contract (double-blind).")
-    async def leave_contract_feedback(
-        self, info: strawberry.Info, input: LeaveContractFeedbackInput
-    ) -> LeaveContractFeedbackPayload:
+    async def leave_marketplace_feedback(
+        self, info: strawberry.Info, input: LeaveMarketplaceFeedbackInput
+    ) -> LeaveMarketplaceFeedbackPayload:
         async def act() -> dict[str, Any]:
             row = await feedback.leave_feedback(
                 info.context.actor, contract_pk(input.contract_id), input.rating, input.comment
@@ -296,22 +306,24 @@ class MarketplaceMutation:
             contract = await Contract.get(id=row.contract_id)
             return {"contract": MarketplaceContract.from_row(contract)}
 
-        return await run_mutation(LeaveContractFeedbackPayload, act())
+        return await run_mutation(LeaveMarketplaceFeedbackPayload, act())
 
     @strawberry.mutation(description="Dispute a milestone; an admin resolves it.")
-    async def open_dispute(self, info: strawberry.Info, input: OpenDisputeInput) -> DisputePayload:
+    async def open_marketplace_dispute(
+        self, info: strawberry.Info, input: OpenMarketplaceDisputeInput
+    ) -> MarketplaceDisputePayload:
         async def act() -> dict[str, Any]:
             row = await disputes.open_dispute(
                 info.context.actor, milestone_pk(input.milestone_id), input.reason
             )
             return {"dispute": MarketplaceDispute.from_row(row)}
 
-        return await run_mutation(DisputePayload, act())
+        return await run_mutation(MarketplaceDisputePayload, act())
 
     @strawberry.mutation(description="Admins: release, refund or split a disputed milestone.")
-    async def resolve_dispute(
-        self, info: strawberry.Info, input: ResolveDisputeInput
-    ) -> DisputePayload:
+    async def resolve_marketplace_dispute(
+        self, info: strawberry.Info, input: ResolveMarketplaceDisputeInput
+    ) -> MarketplaceDisputePayload:
         async def act() -> dict[str, Any]:
             row = await disputes.resolve_dispute(
                 info.context.actor,
@@ -322,12 +334,14 @@ class MarketplaceMutation:
             )
             return {"dispute": MarketplaceDispute.from_row(row)}
 
-        return await run_mutation(DisputePayload, act())
+        return await run_mutation(MarketplaceDisputePayload, act())
 
     @strawberry.mutation(
         description="Admins: a skill exam that verifies the skill; managers: their own check."
     )
-    async def create_exam(self, info: strawberry.Info, input: CreateExamInput) -> ExamPayload:
+    async def create_marketplace_exam(
+        self, info: strawberry.Info, input: CreateMarketplaceExamInput
+    ) -> MarketplaceExamPayload:
         async def act() -> dict[str, Any]:
             draft = exams.ExamDraft(
                 title=input.title,
@@ -351,22 +365,24 @@ class MarketplaceMutation:
             row = await exams.create_exam(info.context.actor, draft)
             return {"exam": MarketplaceExam.from_row(row)}
 
-        return await run_mutation(ExamPayload, act())
+        return await run_mutation(MarketplaceExamPayload, act())
 
     @strawberry.mutation(description="Start an exam's clock (or get the attempt in progress).")
-    async def start_exam(self, info: strawberry.Info, input: StartExamInput) -> ExamAttemptPayload:
+    async def start_marketplace_exam(
+        self, info: strawberry.Info, input: StartMarketplaceExamInput
+    ) -> MarketplaceExamAttemptPayload:
         async def act() -> dict[str, Any]:
             row = await exams.start_attempt(
                 info.context.actor, decode_id(input.exam_id, "MarketplaceExam", field="examId")
             )
             return {"attempt": MarketplaceExamAttempt.from_row(row)}
 
-        return await run_mutation(ExamAttemptPayload, act())
+        return await run_mutation(MarketplaceExamAttemptPayload, act())
 
     @strawberry.mutation(description="Hand in an attempt's answers before its deadline.")
-    async def submit_exam(
-        self, info: strawberry.Info, input: SubmitExamInput
-    ) -> ExamAttemptPayload:
+    async def submit_marketplace_exam(
+        self, info: strawberry.Info, input: SubmitMarketplaceExamInput
+    ) -> MarketplaceExamAttemptPayload:
         async def act() -> dict[str, Any]:
             answers = {
                 decode_id(a.question_id, "MarketplaceExamQuestion", field="answers"): a.answer
@@ -377,22 +393,24 @@ class MarketplaceMutation:
             )
             return {"attempt": MarketplaceExamAttempt.from_row(row)}
 
-        return await run_mutation(ExamAttemptPayload, act())
+        return await run_mutation(MarketplaceExamAttemptPayload, act())
 
     @strawberry.mutation(description="Organization staff grade a hand-graded check.")
-    async def grade_exam_attempt(
-        self, info: strawberry.Info, input: GradeExamAttemptInput
-    ) -> ExamAttemptPayload:
+    async def grade_marketplace_exam_attempt(
+        self, info: strawberry.Info, input: GradeMarketplaceExamAttemptInput
+    ) -> MarketplaceExamAttemptPayload:
         async def act() -> dict[str, Any]:
             row = await exams.grade_attempt(
                 info.context.actor, attempt_pk(input.attempt_id), input.score
             )
             return {"attempt": MarketplaceExamAttempt.from_row(row)}
 
-        return await run_mutation(ExamAttemptPayload, act())
+        return await run_mutation(MarketplaceExamAttemptPayload, act())
 
     @strawberry.mutation(description="Pitch a service: title, skills, price or rate, delivery.")
-    async def create_offer(self, info: strawberry.Info, input: CreateOfferInput) -> OfferPayload:
+    async def create_marketplace_offer(
+        self, info: strawberry.Info, input: CreateMarketplaceOfferInput
+    ) -> MarketplaceOfferPayload:
         async def act() -> dict[str, Any]:
             draft = offers.OfferDraft(
                 title=input.title,
@@ -409,12 +427,12 @@ class MarketplaceMutation:
                 )
             }
 
-        return await run_mutation(OfferPayload, act())
+        return await run_mutation(MarketplaceOfferPayload, act())
 
     @strawberry.mutation(description="Pause or resume one of your offers.")
-    async def set_offer_active(
-        self, info: strawberry.Info, input: SetOfferActiveInput
-    ) -> OfferPayload:
+    async def set_marketplace_offer_active(
+        self, info: strawberry.Info, input: SetMarketplaceOfferActiveInput
+    ) -> MarketplaceOfferPayload:
         async def act() -> dict[str, Any]:
             row = await offers.set_offer_active(
                 info.context.actor,
@@ -423,12 +441,12 @@ class MarketplaceMutation:
             )
             return {"offer": MarketplaceOffer.from_row(row)}
 
-        return await run_mutation(OfferPayload, act())
+        return await run_mutation(MarketplaceOfferPayload, act())
 
     @strawberry.mutation(description="Add an onboarding step that jobs can require.")
-    async def add_onboarding_step(
-        self, info: strawberry.Info, input: AddOnboardingStepInput
-    ) -> OnboardingStepPayload:
+    async def add_marketplace_onboarding_step(
+        self, info: strawberry.Info, input: AddMarketplaceOnboardingStepInput
+    ) -> MarketplaceOnboardingStepPayload:
         async def act() -> dict[str, Any]:
             row = await onboarding.add_step(
                 info.context.actor,
@@ -442,12 +460,12 @@ class MarketplaceMutation:
             )
             return {"step": MarketplaceOnboardingStep.from_row(row)}
 
-        return await run_mutation(OnboardingStepPayload, act())
+        return await run_mutation(MarketplaceOnboardingStepPayload, act())
 
     @strawberry.mutation(description="Accept terms, sign, or give payment details.")
-    async def complete_onboarding_step(
-        self, info: strawberry.Info, input: CompleteOnboardingStepInput
-    ) -> CompleteOnboardingStepPayload:
+    async def complete_marketplace_onboarding_step(
+        self, info: strawberry.Info, input: CompleteMarketplaceOnboardingStepInput
+    ) -> CompleteMarketplaceOnboardingStepPayload:
         async def act() -> dict[str, Any]:
             row = await onboarding.complete_step(
                 info.context.actor,
@@ -458,4 +476,4 @@ class MarketplaceMutation:
             progress = onboarding.StepState(step, done=True)
             return {"progress": MarketplaceOnboardingProgress.of(progress)}
 
-        return await run_mutation(CompleteOnboardingStepPayload, act())
+        return await run_mutation(CompleteMarketplaceOnboardingStepPayload, act())

@@ -20,8 +20,8 @@ from crowdgraph.plugins.marketplace import (
     search,
 )
 from crowdgraph.plugins.marketplace.inputs import (
-    OfferSearchInput,
-    TalentSearchInput,
+    MarketplaceOfferSearchInput,
+    MarketplaceTalentSearchInput,
     job_pk,
     organization_pk,
 )
@@ -126,11 +126,11 @@ class MarketplaceQuery:
     async def marketplace_offers(
         self,
         info: strawberry.Info,
-        filter: OfferSearchInput | None = None,
+        filter: MarketplaceOfferSearchInput | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[MarketplaceOffer]:
-        wanted = filter or OfferSearchInput()
+        wanted = filter or MarketplaceOfferSearchInput()
         page = await offers.search_offers(
             info.context.actor,
             info.context.page(first, after),
@@ -229,11 +229,11 @@ class MarketplaceQuery:
     async def marketplace_talent(
         self,
         info: strawberry.Info,
-        filter: TalentSearchInput | None = None,
+        filter: MarketplaceTalentSearchInput | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[MarketplaceTalentMatch]:
-        wanted = filter or TalentSearchInput()
+        wanted = filter or MarketplaceTalentSearchInput()
         query = search.TalentQuery(
             skills=[search.SkillWanted(s.slug, s.min_level, s.verified) for s in wanted.skills],
             min_rating=wanted.min_rating,

@@ -87,8 +87,8 @@ async def test_two_concurrent_graphql_approvals_pay_a_milestone_once(scene, make
     approve = [
         run(
             client,
-            "approveMilestone",
-            "MilestoneIdInput",
+            "approveMarketplaceMilestone",
+            "MarketplaceMilestoneIdInput",
             "milestone { status }",
             {"milestoneId": gid("MarketplaceMilestone", milestone.id)},
         )

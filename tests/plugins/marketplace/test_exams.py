@@ -122,8 +122,8 @@ async def test_the_exam_is_taken_through_graphql_with_its_deadline(scene, make_c
 
     started = await run(
         client,
-        "startExam",
-        "StartExamInput",
+        "startMarketplaceExam",
+        "StartMarketplaceExamInput",
         "attempt { id deadline questions { id kind } }",
         {"examId": gid("MarketplaceExam", exam.id)},
     )
@@ -135,8 +135,8 @@ async def test_the_exam_is_taken_through_graphql_with_its_deadline(scene, make_c
     ]
     submitted = await run(
         client,
-        "submitExam",
-        "SubmitExamInput",
+        "submitMarketplaceExam",
+        "SubmitMarketplaceExamInput",
         "attempt { status score }",
         {"attemptId": attempt["id"], "answers": answers},
     )

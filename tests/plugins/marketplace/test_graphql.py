@@ -20,8 +20,8 @@ async def test_a_fixed_contract_runs_through_graphql_from_milestone_to_feedback(
 
     submitted = await run(
         worker,
-        "submitMilestone",
-        "SubmitMilestoneInput",
+        "submitMarketplaceMilestone",
+        "SubmitMarketplaceMilestoneInput",
         ms,
         {"milestoneId": gid("MarketplaceMilestone", first.id), "note": "schema.sql attached"},
     )
@@ -32,23 +32,23 @@ async def test_a_fixed_contract_runs_through_graphql_from_milestone_to_feedback(
     )
     changes = await run(
         owner,
-        "requestMilestoneChanges",
-        "RequestMilestoneChangesInput",
+        "requestMarketplaceMilestoneChanges",
+        "RequestMarketplaceMilestoneChangesInput",
         ms,
         {"milestoneId": gid("MarketplaceMilestone", first.id), "feedback": "Add indexes"},
     )
     assert changes["milestone"] == {"status": "CHANGES_REQUESTED", "releaseAt": None}
     await run(
         worker,
-        "submitMilestone",
-        "SubmitMilestoneInput",
+        "submitMarketplaceMilestone",
+        "SubmitMarketplaceMilestoneInput",
         ms,
         {"milestoneId": gid("MarketplaceMilestone", first.id), "note": "with indexes"},
     )
     approved = await run(
         owner,
-        "approveMilestone",
-        "MilestoneIdInput",
+        "approveMarketplaceMilestone",
+        "MarketplaceMilestoneIdInput",
         ms,
         {"milestoneId": gid("MarketplaceMilestone", first.id)},
     )
@@ -56,8 +56,8 @@ async def test_a_fixed_contract_runs_through_graphql_from_milestone_to_feedback(
 
     opened = await run(
         worker,
-        "openDispute",
-        "OpenDisputeInput",
+        "openMarketplaceDispute",
+        "OpenMarketplaceDisputeInput",
         "dispute { id status openedBy milestoneId }",
         {"milestoneId": gid("MarketplaceMilestone", second.id), "reason": "Client went silent."},
     )
@@ -67,8 +67,8 @@ async def test_a_fixed_contract_runs_through_graphql_from_milestone_to_feedback(
     assert [d["id"] for d in listed.data["marketplaceDisputes"]["nodes"]] == [dispute["id"]]
     resolved = await run(
         admin,
-        "resolveDispute",
-        "ResolveDisputeInput",
+        "resolveMarketplaceDispute",
+        "ResolveMarketplaceDisputeInput",
         "dispute { status outcome workerAmount }",
         {"disputeId": dispute["id"], "outcome": "SPLIT", "workerAmount": 20_000},
     )
@@ -76,8 +76,8 @@ async def test_a_fixed_contract_runs_through_graphql_from_milestone_to_feedback(
 
     ended = await run(
         owner,
-        "endContract",
-        "ContractIdInput",
+        "endMarketplaceContract",
+        "MarketplaceContractIdInput",
         "contract { status milestones { status } }",
         {"contractId": gid("MarketplaceContract", contract.id)},
     )
@@ -87,8 +87,8 @@ async def test_a_fixed_contract_runs_through_graphql_from_milestone_to_feedback(
     }
     rated = await run(
         worker,
-        "leaveContractFeedback",
-        "LeaveContractFeedbackInput",
+        "leaveMarketplaceFeedback",
+        "LeaveMarketplaceFeedbackInput",
         "contract { feedback { revealed fromWorker { rating } fromClient { rating } } }",
         {"contractId": gid("MarketplaceContract", contract.id), "rating": 4},
     )
@@ -111,8 +111,8 @@ async def test_hourly_time_is_logged_and_approved_through_graphql(scene, make_cl
     worker = make_client(scene.worker.token, on=market)
     hired = await run(
         owner,
-        "hire",
-        "HireInput",
+        "hireMarketplaceWorker",
+        "HireMarketplaceWorkerInput",
         "contract { id }",
         {"proposalId": gid("MarketplaceProposal", proposal.id)},
     )
@@ -120,8 +120,8 @@ async def test_hourly_time_is_logged_and_approved_through_graphql(scene, make_cl
 
     logged = await run(
         worker,
-        "logTime",
-        "LogTimeInput",
+        "logMarketplaceTime",
+        "LogMarketplaceTimeInput",
         "timeEntry { id minutes amount { amount } status }",
         {"contractId": contract_id, "workDate": "2026-01-05", "minutes": 45},
     )
@@ -129,8 +129,8 @@ async def test_hourly_time_is_logged_and_approved_through_graphql(scene, make_cl
     assert (entry["amount"], entry["status"]) == ({"amount": 3000}, "PENDING")
     decided = await run(
         owner,
-        "decideTimeEntry",
-        "DecideTimeEntryInput",
+        "decideMarketplaceTimeEntry",
+        "DecideMarketplaceTimeEntryInput",
         "timeEntry { status }",
         {"timeEntryId": entry["id"], "approve": True},
     )
@@ -148,8 +148,8 @@ async def test_exams_onboarding_and_offers_are_managed_through_graphql(scene, ma
     admin = make_client(scene.admin.token, on=market)
     created = await run(
         admin,
-        "createExam",
-        "CreateExamInput",
+        "createMarketplaceExam",
+        "CreateMarketplaceExamInput",
         "exam { id title level skill { slug } requirement }",
         {
             "title": "SQL basics",
@@ -167,8 +167,8 @@ async def test_exams_onboarding_and_offers_are_managed_through_graphql(scene, ma
     assert (exam["level"], exam["skill"]) == (2, {"slug": "python"})
     refused = await run(
         owner,
-        "createExam",
-        "CreateExamInput",
+        "createMarketplaceExam",
+        "CreateMarketplaceExamInput",
         "exam { id }",
         {
             "title": "Essay",
@@ -184,8 +184,8 @@ async def test_exams_onboarding_and_offers_are_managed_through_graphql(scene, ma
 
     step = await run(
         owner,
-        "addOnboardingStep",
-        "AddOnboardingStepInput",
+        "addMarketplaceOnboardingStep",
+        "AddMarketplaceOnboardingStepInput",
         "step { id kind examId }",
         {
             "organizationId": gid("Organization", scene.org.id),
@@ -202,8 +202,8 @@ async def test_exams_onboarding_and_offers_are_managed_through_graphql(scene, ma
     assert steps.data["marketplaceOnboardingSteps"] == [{"title": "Pass SQL basics"}]
     paused = await run(
         make_client(scene.worker.token, on=market),
-        "setOfferActive",
-        "SetOfferActiveInput",
+        "setMarketplaceOfferActive",
+        "SetMarketplaceOfferActiveInput",
         "offer { active }",
         {
             "offerId": gid(

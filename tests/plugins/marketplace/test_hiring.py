@@ -17,8 +17,8 @@ async def test_an_organization_posts_a_job_a_worker_applies_and_is_hired(
 
     posted = await run(
         owner,
-        "postJob",
-        "PostJobInput",
+        "postMarketplaceJob",
+        "PostMarketplaceJobInput",
         JOB_FIELDS,
         {
             "projectId": gid("Project", scene.project.id),
@@ -43,8 +43,8 @@ async def test_an_organization_posts_a_job_a_worker_applies_and_is_hired(
 
     applied = await run(
         worker,
-        "submitProposal",
-        "SubmitProposalInput",
+        "submitMarketplaceProposal",
+        "SubmitMarketplaceProposalInput",
         "proposal { id status bid { amount } job { title } worker { name } }",
         {
             "jobId": job["id"],
@@ -57,16 +57,16 @@ async def test_an_organization_posts_a_job_a_worker_applies_and_is_hired(
     assert (proposal["status"], proposal["bid"]["amount"]) == ("SUBMITTED", 4500)
     shortlisted = await run(
         owner,
-        "decideProposal",
-        "DecideProposalInput",
+        "decideMarketplaceProposal",
+        "DecideMarketplaceProposalInput",
         "proposal { status }",
         {"proposalId": proposal["id"], "decision": "SHORTLISTED"},
     )
     assert shortlisted["proposal"]["status"] == "SHORTLISTED"
     hired = await run(
         owner,
-        "hire",
-        "HireInput",
+        "hireMarketplaceWorker",
+        "HireMarketplaceWorkerInput",
         "contract { id status pricing amount { amount } engagementId job { status } }",
         {"proposalId": proposal["id"]},
     )
@@ -111,8 +111,8 @@ async def test_an_invalid_job_is_refused_with_every_problem_named(scene, make_cl
 
     refused = await run(
         owner,
-        "postJob",
-        "PostJobInput",
+        "postMarketplaceJob",
+        "PostMarketplaceJobInput",
         "job { id }",
         {
             "projectId": gid("Project", scene.project.id),
@@ -150,7 +150,7 @@ async def test_an_ineligible_worker_cannot_propose_through_graphql(scene, make_c
     worker = make_client(scene.worker.token, on=market)
 
     result = await worker.query(
-        """mutation($input: SubmitProposalInput!) { submitProposal(input: $input) {
+        """mutation($input: SubmitMarketplaceProposalInput!) { submitMarketplaceProposal(input: $input) {
             proposal { id } userErrors { code } } }""",
         {
             "input": {

@@ -10,8 +10,8 @@ async def test_workers_pitch_offers_that_clients_find_by_skill_and_text(scene, m
     worker = make_client(scene.worker.token, on=market)
     created = await run(
         worker,
-        "createOffer",
-        "CreateOfferInput",
+        "createMarketplaceOffer",
+        "CreateMarketplaceOfferInput",
         "offer { id title pricing price { amount currency } deliveryDays skills }",
         {
             "title": "A Python ETL job in a week",
@@ -31,7 +31,7 @@ async def test_workers_pitch_offers_that_clients_find_by_skill_and_text(scene, m
         ),
     )
     client = make_client(scene.owner.token, on=market)
-    query = """query($f: OfferSearchInput) { marketplaceOffers(filter: $f) {
+    query = """query($f: MarketplaceOfferSearchInput) { marketplaceOffers(filter: $f) {
         nodes { title worker { name } } } }"""
 
     async def titles(**f):

@@ -30,8 +30,8 @@ async def test_a_contract_waits_for_the_onboarding_the_job_requires(scene, make_
     worker = make_client(scene.worker.token, on=market)
     done = await run(
         worker,
-        "completeOnboardingStep",
-        "CompleteOnboardingStepInput",
+        "completeMarketplaceOnboardingStep",
+        "CompleteMarketplaceOnboardingStepInput",
         "progress { done step { title } }",
         {"stepId": gid("MarketplaceOnboardingStep", terms.id)},
     )

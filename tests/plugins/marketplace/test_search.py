@@ -15,7 +15,7 @@ from crowdgraph.plugins.marketplace import contracts, feedback, search
 from crowdgraph.plugins.marketplace.models import Pricing
 from tests.plugins.marketplace.conftest import FEEDBACK_WINDOW
 
-TALENT = """query($f: TalentSearchInput, $first: Int, $after: String) {
+TALENT = """query($f: MarketplaceTalentSearchInput, $first: Int, $after: String) {
     marketplaceTalent(filter: $f, first: $first, after: $after) {
         pageInfo { hasNextPage endCursor }
         nodes { score reasons worker { name } reputation { rating jobSuccess } } } }"""
