@@ -122,6 +122,10 @@ INPUTS: dict[str, Input] = {
     "closeMicrotaskBatch": lambda w, c: {"batchId": w.gid("MicrotaskBatch")},
     "withdrawFromContest": lambda w, c: {"contestId": w.more["open_contest"]},
     "disableWebhook": lambda w, c: {"webhookId": w.gid("WebhookEndpoint")},
+    "moveContestPhase": lambda w, c: {"contestId": w.more["open_contest"], "to": "CANCELLED"},
+    "setClassificationLimits": lambda w, c: {"organizationId": w.gid("Organization"), "hours": 100},
+    "markLearningOpportunity": lambda w, c: {"projectId": w.gid("Project"), "learning": False},
+    "commentOnEngagement": lambda w, c: {"engagementId": w.gid("Engagement"), "text": f"By {c}"},
     "addOrganizationMember": lambda w, c: {
         "organizationId": w.gid("Organization"),
         "email": w.people["other_org_member"].account.email,
@@ -170,7 +174,6 @@ NOT_EXERCISED = {
             "rejectMicrotaskAnswer",
             "appealMicrotaskRejection",
             "answerMicrotaskAppeal",
-            "moveContestPhase",
             "submitToContest",
             "scoreContestSubmission",
             "appealContestScore",
@@ -186,11 +189,6 @@ NOT_EXERCISED = {
             "openMarketplaceDispute",
             "submitMarketplaceExam",
             "gradeMarketplaceExamAttempt",
-        ],
-        "added to the product while this matrix was written; inputs still to come": [
-            "commentOnEngagement",
-            "markLearningOpportunity",
-            "setClassificationLimits",
         ],
     }.items()
     for name in names
