@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -15,6 +16,7 @@ from crowdgraph.core.models import (
     Engagement,
     LedgerEntry,
     Organization,
+    TokenKind,
 )
 from crowdgraph.core.runtime import SettableClock
 from crowdgraph.platform import Platform
@@ -31,6 +33,7 @@ from crowdgraph.plugins.marketplace import (
 )
 from crowdgraph.plugins.marketplace.models import (
     ExamQuestion,
+    Job,
     Milestone,
     Pricing,
     QuestionKind,
@@ -272,8 +275,9 @@ async def world(make_platform: PlatformFactory, factory: Factory, clock: Settabl
 
     # Contest: the worker registers and submits (the clock moves the phases on).
     contest = await contests.create_contest(owner.actor, project.id, contest_draft(clock))
-    judge = await factory.worker()
-    await contests.add_judge(owner.actor, contest.id, judge.account.email)
+    judge, second_judge = await factory.worker(), await factory.worker()
+    for someone in (judge, second_judge):
+        await contests.add_judge(owner.actor, contest.id, someone.account.email)
     contest = await phases.move_by_organizer(owner.actor, contest, Phase.REGISTRATION)
     await entries.register(worker.actor, contest.id)
     clock.advance(days=1)
@@ -287,6 +291,7 @@ async def world(make_platform: PlatformFactory, factory: Factory, clock: Settabl
     score = await judging.score(
         judge.actor, submission.id, {"Concept": 3}, SECRET_TEXTS["feedback"]
     )
+    unappealed = await judging.score(second_judge.actor, submission.id, {"Concept": 4}, "Fine.")
     contest = await contests.get_contest(owner.actor, contest.id)
     await phases.move_by_organizer(owner.actor, contest, Phase.APPEALS)
     appeal = await judging.appeal(worker.actor, score.id, SECRET_TEXTS["appeal"])
@@ -303,6 +308,187 @@ async def world(make_platform: PlatformFactory, factory: Factory, clock: Settabl
         "ContestAppeal": gid("ContestAppeal", appeal.id),
     }
 
+    # A third contest, taking submissions, that the worker has entered (the clock moves two hours).
+    soon = dataclasses.replace(
+        contest_draft(clock), registration_ends_at=clock.now() + timedelta(hours=1)
+    )
+    submitting = await contests.create_contest(owner.actor, project.id, soon)
+    await contests.add_judge(owner.actor, submitting.id, judge.account.email)
+    await phases.move_by_organizer(owner.actor, submitting, Phase.REGISTRATION)
+    await entries.register(worker.actor, submitting.id)
+    clock.advance(hours=2)
+    assert (await contests.get_contest(owner.actor, submitting.id)).phase == Phase.SUBMISSION
+
+    # A fourth contest run to its end in hours: winners announced, awards paid (the clock moves 5 h).
+    hour = timedelta(hours=1)
+    quick = dataclasses.replace(
+        contest_draft(clock),
+        registration_ends_at=clock.now() + hour,
+        submission_ends_at=clock.now() + 2 * hour,
+        review_ends_at=clock.now() + 3 * hour,
+        appeals_ends_at=clock.now() + 4 * hour,
+    )
+    finished = await contests.create_contest(owner.actor, project.id, quick)
+    await contests.add_judge(owner.actor, finished.id, judge.account.email)
+    await phases.move_by_organizer(owner.actor, finished, Phase.REGISTRATION)
+    await entries.register(worker.actor, finished.id)
+    clock.advance(hours=1)
+    await contests.get_contest(owner.actor, finished.id)
+    await entries.submit(worker.actor, finished.id, entries.Work(text="A quick logo."))
+    clock.advance(hours=1)
+    await contests.get_contest(owner.actor, finished.id)
+    quick_submission = await ContestSubmission.get(contest_id=finished.id)
+    await judging.score(judge.actor, quick_submission.id, {"Concept": 8}, "Good.")
+    clock.advance(hours=3)
+    finished = await contests.get_contest(owner.actor, finished.id)
+    assert finished.phase == Phase.WINNERS_ANNOUNCED
+
+    # More of A's micro-task work for the mutation matrix (last: the clock has stopped moving): a draft batch, and the worker's answers
+    # in every state a mutation acts on (claimed, submitted, rejected, appealed).
+    draft = await batches.create_batch(
+        owner.actor,
+        config,
+        project.id,
+        BatchFields(
+            title="Draft", answer_spec={"kind": "text"}, reward=5, overlap=1, max_overlap=1
+        ),
+    )
+    review_batch = await batches.create_batch(
+        owner.actor,
+        config,
+        project.id,
+        BatchFields(
+            title="Review", answer_spec={"kind": "text"}, reward=10, overlap=1, max_overlap=1
+        ),
+    )
+    await batches.add_tasks(
+        owner.actor, config, review_batch.id, [{"input": {"text": f"line {i}"}} for i in range(6)]
+    )
+    await batches.open_batch(owner.actor, review_batch.id)
+    held = []
+    for _ in range(6):
+        claimed = await work.claim_next(worker.actor, review_batch.id)
+        assert claimed is not None
+        held.append(claimed)
+    for answered in held[2:]:
+        await work.submit(worker.actor, config, answered.id, "typed")
+    for rejected in held[4:]:
+        await review.reject(owner.actor, rejected.id, "Please check the spelling.")
+    await review.appeal(worker.actor, config, held[5].id, "The spelling matches the image.")
+
+    # More of A's marketplace work for the mutation matrix: open jobs, the worker's proposals, a
+    # contract with two submitted milestones, a contract to end, an exam attempt under way.
+    async def open_job(title: str, pricing: Pricing = Pricing.FIXED) -> Job:
+        return await jobs.post_job(
+            owner.actor,
+            jobs.JobDraft(
+                project_id=project.id,
+                title=title,
+                description="More work to do.",
+                pricing=pricing,
+                budget=20_000,
+                duration_days=10,
+                weekly_hours_cap=5 if pricing == Pricing.HOURLY else None,
+                skills=["python"],
+            ),
+        )
+
+    cover = "I have done this kind of work many times."
+    to_close, to_invite = await open_job("To close"), await open_job("To invite to")
+    proposed = {
+        name: await proposals.submit_proposal(
+            worker.actor, (await open_job(name)).id, cover, 10_000, 5
+        )
+        for name in ("withdraw", "decide", "hire", "milestones")
+    }
+    end_job = await open_job("To end", Pricing.HOURLY)
+    to_end = await contracts.hire(
+        owner.actor,
+        (await proposals.submit_proposal(worker.actor, end_job.id, cover, 5_000, 5)).id,
+        [],
+    )
+    staged = await contracts.hire(
+        owner.actor,
+        proposed.pop("milestones").id,
+        [contracts.MilestonePlan("One", 5_000), contracts.MilestonePlan("Two", 5_000)],
+    )
+    to_change, to_dispute = await Milestone.filter(contract_id=staged.id).order_by("position")
+    for milestone in (to_change, to_dispute):
+        await contracts.submit_milestone(worker.actor, milestone.id, "Done, please look.", 14)
+    second_exam = await exams.create_exam(
+        owner.actor,
+        exams.ExamDraft(
+            title="Second check",
+            questions=[exams.QuestionDraft(QuestionKind.SHORT, "Name it", answer_key=["it"])],
+            time_limit_minutes=30,
+            pass_mark=50,
+            cooldown_hours=0,
+            organization_id=org.id,
+        ),
+    )
+    under_way = await exams.start_attempt(worker.actor, second_exam.id)
+    writing = await exams.create_exam(
+        owner.actor,
+        exams.ExamDraft(
+            title="Writing check",
+            questions=[exams.QuestionDraft(QuestionKind.ESSAY, "Explain a pipeline to a client")],
+            time_limit_minutes=30,
+            pass_mark=50,
+            cooldown_hours=0,
+            organization_id=org.id,
+            manual=True,
+        ),
+    )
+    to_grade = await exams.start_attempt(worker.actor, writing.id)
+    essay = await ExamQuestion.get(exam_id=writing.id)
+    to_grade = await exams.submit_attempt(
+        worker.actor, to_grade.id, {essay.id: "First I ask what the data is for."}
+    )
+    # A contract that waits for onboarding, which the worker has since done: ready to start.
+    gate = await onboarding.add_step(
+        owner.actor, org.id, StepKind.ACCEPT_TERMS, "Gate terms", "Read them", None
+    )
+    gated_job = await jobs.post_job(
+        owner.actor,
+        jobs.JobDraft(
+            project_id=project.id,
+            title="Gated",
+            description="Work behind our onboarding.",
+            pricing=Pricing.FIXED,
+            budget=20_000,
+            duration_days=10,
+            skills=["python"],
+            onboarding_step_ids=[gate.id],
+        ),
+    )
+    pending = await contracts.hire(
+        owner.actor,
+        (await proposals.submit_proposal(worker.actor, gated_job.id, cover, 10_000, 5)).id,
+        [contracts.MilestonePlan("All", 10_000)],
+    )
+    await onboarding.complete_step(worker.actor, gate.id, "yes")
+    second_question = await ExamQuestion.get(exam_id=second_exam.id)
+    # What callers act on for themselves: a batch with open tasks, a contest taking entrants, an
+    # onboarding step no one has completed.
+    claimable = await batches.create_batch(
+        owner.actor,
+        config,
+        project.id,
+        BatchFields(title="Open", answer_spec={"kind": "text"}, reward=5, overlap=1, max_overlap=1),
+    )
+    await batches.add_tasks(
+        owner.actor, config, claimable.id, [{"input": {"text": f"open {i}"}} for i in range(4)]
+    )
+    await batches.open_batch(owner.actor, claimable.id)
+    taking_entrants = await contests.create_contest(owner.actor, project.id, contest_draft(clock))
+    await contests.add_judge(owner.actor, taking_entrants.id, judge.account.email)
+    await phases.move_by_organizer(owner.actor, taking_entrants, Phase.REGISTRATION)
+    _, spare_token = await accounts.issue_token(
+        worker.account, TokenKind.API, "spare", timedelta(days=30)
+    )
+    fresh_step = await onboarding.add_step(
+        owner.actor, org.id, StepKind.ACCEPT_TERMS, "New terms", "Still be nice", None
+    )
     engagement = await Engagement.filter(worker_id=profile.id, organization_id=org.id).first()
     assert engagement is not None
     payment = await LedgerEntry.filter(destination=f"worker:{worker.account.id}").first()
@@ -322,6 +508,36 @@ async def world(make_platform: PlatformFactory, factory: Factory, clock: Settabl
             "hourly_contract": gid("MarketplaceContract", hourly.id),
             "second_milestone": gid("MarketplaceMilestone", second.id),
             "open_contest": gid("Contest", open_contest.id),
+            "draft_batch": gid("MicrotaskBatch", draft.id),
+            "claimable_batch": gid("MicrotaskBatch", claimable.id),
+            "contest_taking_entrants": gid("Contest", taking_entrants.id),
+            "fresh_step": gid("MarketplaceOnboardingStep", fresh_step.id),
+            "spare_token": gid("ApiToken", spare_token.id),
+            "first_exam": gid("MarketplaceExam", exam.id),
+            "submitting_contest": gid("Contest", submitting.id),
+            "job_to_close": gid("MarketplaceJob", to_close.id),
+            "job_to_invite_to": gid("MarketplaceJob", to_invite.id),
+            **{
+                f"proposal_to_{name}": gid("MarketplaceProposal", row.id)
+                for name, row in proposed.items()
+            },
+            "contract_to_end": gid("MarketplaceContract", to_end.id),
+            "milestone_to_change": gid("MarketplaceMilestone", to_change.id),
+            "milestone_to_dispute": gid("MarketplaceMilestone", to_dispute.id),
+            "attempt_under_way": gid("MarketplaceExamAttempt", under_way.id),
+            "attempt_to_grade": gid("MarketplaceExamAttempt", to_grade.id),
+            "score_to_appeal": gid("ContestScore", unappealed.id),
+            "finished_contest": gid("Contest", finished.id),
+            "contract_to_start": gid("MarketplaceContract", pending.id),
+            "question_under_way": gid("MarketplaceExamQuestion", second_question.id),
+            **{
+                state: gid("MicrotaskAssignment", row.id)
+                for state, row in zip(
+                    ["claimed", "to_release", "submitted", "to_reject", "rejected", "appealed"],
+                    held,
+                    strict=True,
+                )
+            },
         },
         secrets=SECRET_TEXTS
         | {"worker_email": worker.account.email, "owner_email": owner.account.email},

@@ -159,7 +159,7 @@ MUTATIONS: dict[str, Callers] = {
     "decideMarketplaceProposal": A_STAFF,
     "inviteToMarketplaceJob": A_STAFF,
     "hireMarketplaceWorker": A_STAFF,
-    "startMarketplaceContract": A_STAFF,
+    "startMarketplaceContract": PARTIES,  # either side, once the onboarding is done
     "endMarketplaceContract": PARTIES,
     "submitMarketplaceMilestone": THE_WORKER,
     "approveMarketplaceMilestone": A_STAFF,
