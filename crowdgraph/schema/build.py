@@ -23,6 +23,7 @@ from strawberry.types import ExecutionContext
 
 from crowdgraph.config import GraphQLSettings, Settings
 from crowdgraph.core.errors import DomainError
+from crowdgraph.db import database_unavailable
 from crowdgraph.observability import Metrics
 from crowdgraph.plugins import PluginError
 from crowdgraph.schema.cost import PageSizes, estimate_nodes, shape_rule, too_costly
@@ -70,7 +71,9 @@ class Schema(strawberry.Schema):
         unexpected = [
             e
             for e in errors
-            if not callers_error(e) and not isinstance(e.original_error, DomainError)
+            if not callers_error(e)
+            and not isinstance(e.original_error, DomainError)
+            and not (e.original_error and database_unavailable(e.original_error))  # a warning
         ]
         super().process_errors(unexpected, execution_context)
 
