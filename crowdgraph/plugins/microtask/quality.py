@@ -166,8 +166,16 @@ async def after_answer(config: Config, batch: Batch, task: Task) -> bool:
 
 
 async def maybe_complete_batch(batch: Batch) -> bool:
-    """A batch whose every regular task is complete becomes completed."""
+    """A batch whose every regular task is complete becomes completed.
+
+    The batch row is locked first (PostgreSQL): two answers completing the last two tasks at once
+    would otherwise each see the other's task still open, and the batch would never complete.
+    """
     if batch.status not in (BatchStatus.OPEN, BatchStatus.PAUSED):
+        return False
+    # NO KEY UPDATE: rows this transaction inserted that refer to the batch hold KEY SHARE on it.
+    locked = await Batch.filter(id=batch.id).select_for_update(no_key=True).first()
+    if locked is None or locked.status not in (BatchStatus.OPEN, BatchStatus.PAUSED):
         return False
     pending = await Task.filter(
         batch_id=batch.id, is_gold=False, status__not=TaskStatus.COMPLETED

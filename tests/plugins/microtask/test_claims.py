@@ -8,7 +8,7 @@ import pytest
 from crowdgraph.core.errors import Forbidden, InvalidInput
 from crowdgraph.core.models import Engagement, EngagementStatus
 from crowdgraph.plugins.microtask import batches, review, work
-from crowdgraph.plugins.microtask.models import Assignment, AssignmentStatus, Task
+from crowdgraph.plugins.microtask.models import Assignment, AssignmentStatus, BatchStatus, Task
 from crowdgraph.plugins.microtask.sweeper import sweep
 from crowdgraph.testing import Person
 from tests.plugins.microtask.conftest import Shop
@@ -31,6 +31,22 @@ async def test_concurrent_claimers_never_over_assign_nor_repeat_a_worker(shop: S
     assert set(per_task.values()) == {3}
     assert len(set(rows)) == len(rows)
     assert all(t.taken == 3 for t in await Task.filter(batch_id=batch.id))
+
+
+async def test_answers_completing_the_last_tasks_at_once_complete_the_batch(shop: Shop) -> None:
+    for _ in range(5):  # the race is narrow: try it a few times
+        batch = await shop.batch(tasks=4, overlap=1)
+        workers = [await shop.factory.worker() for _ in range(4)]
+        claims = [await work.claim_next(w.actor, batch.id) for w in workers]
+        await asyncio.gather(
+            *[
+                work.submit(w.actor, shop.config, c.id, "cat")
+                for w, c in zip(workers, claims, strict=True)
+                if c is not None
+            ]
+        )
+        await batch.refresh_from_db()
+        assert batch.status == BatchStatus.COMPLETED
 
 
 async def test_breadth_first_spreads_claims_over_tasks(shop: Shop) -> None:
