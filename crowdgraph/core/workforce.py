@@ -118,10 +118,11 @@ async def worker_records(actor: Actor, workers: Sequence[WorkerProfile]) -> dict
     for source in runtime.current().worker_facts:
         for worker_id, found in (await source(workers)).items():
             facts[worker_id].extend(found)
+    shown = [w for w in workers if actor.is_admin or actor.account_id == w.account_id]
+    money = await _earnings(shown)
     records = {}
     for worker in workers:
-        own = actor.is_admin or actor.account_id == worker.account_id
-        earnings, by_model = (await _earnings(worker)) if own else (None, None)
+        earnings, by_model = money.get(worker.id, (None, None))
         records[worker.id] = WorkerRecord(
             worker=worker,
             activity=sorted(activity[worker.id].values(), key=lambda a: a.model),
@@ -138,38 +139,53 @@ async def worker_record(actor: Actor, worker_id: int) -> WorkerRecord:
     return (await worker_records(actor, [worker]))[worker.id]
 
 
-async def _earnings(worker: WorkerProfile) -> tuple[list[Pay], dict[str, list[Pay]]]:
-    paid = LedgerEntry.filter(destination=worker_account(worker.account_id))
-    totals: dict[tuple[str, str], Pay] = {}
-    for model, currency, amount in (
-        await paid.annotate(total=Sum("amount"))
-        .group_by("model", "currency")
-        .values_list("model", "currency", "total")
+async def _earnings(
+    workers: Sequence[WorkerProfile],
+) -> dict[int, tuple[list[Pay], dict[str, list[Pay]]]]:
+    """Each worker's pay per currency, and per model, with the time behind the timed part: three
+    statements for any number of workers."""
+    if not workers:
+        return {}
+    worker_of = {w.account_id: w.id for w in workers}
+    paid = LedgerEntry.filter(destination__in=[worker_account(a) for a in worker_of])
+    totals: dict[tuple[int, str, str], Pay] = {}
+
+    def pay(worker_id: int, model: str, currency: str) -> Pay:
+        return totals.setdefault((worker_id, model, currency), Pay(currency))
+
+    for account_id, model, currency, amount in await _per_payee(paid):
+        pay(worker_of[account_id], model, currency).amount = amount
+    for account_id, model, currency, amount in await _per_payee(
+        paid.filter(engagement__seconds_worked__gt=0)
     ):
-        totals[(model, currency)] = Pay(currency, amount=int(amount or 0))
-    for model, currency, amount in (
-        await paid.filter(engagement__seconds_worked__gt=0)
-        .annotate(total=Sum("amount"))
-        .group_by("model", "currency")
-        .values_list("model", "currency", "total")
-    ):
-        totals.setdefault((model, currency), Pay(currency)).timed_amount = int(amount or 0)
-    for model, currency, seconds in (
-        await Engagement.filter(worker_id=worker.id, seconds_worked__gt=0)
+        pay(worker_of[account_id], model, currency).timed_amount = amount
+    for worker_id, model, currency, seconds in (
+        await Engagement.filter(worker_id__in=list(worker_of.values()), seconds_worked__gt=0)
         .annotate(total=Sum("seconds_worked"))
-        .group_by("model", "currency")
-        .values_list("model", "currency", "total")
+        .group_by("worker_id", "model", "currency")
+        .values_list("worker_id", "model", "currency", "total")
     ):
-        totals.setdefault((model, currency), Pay(currency)).seconds = int(seconds or 0)
-    by_model: dict[str, list[Pay]] = defaultdict(list)
-    overall: dict[str, Pay] = {}
-    for (model, currency), pay in sorted(totals.items()):
-        by_model[model].append(pay)
-        whole = overall.setdefault(currency, Pay(currency))
-        whole.amount += pay.amount
-        whole.timed_amount += pay.timed_amount
-        whole.seconds += pay.seconds
-    return sorted(overall.values(), key=lambda p: p.currency), dict(by_model)
+        pay(worker_id, model, currency).seconds = int(seconds or 0)
+    found: dict[int, tuple[list[Pay], dict[str, list[Pay]]]] = {w.id: ([], {}) for w in workers}
+    overall: dict[tuple[int, str], Pay] = {}
+    for (worker_id, model, currency), part in sorted(totals.items()):
+        found[worker_id][1].setdefault(model, []).append(part)
+        whole = overall.setdefault((worker_id, currency), Pay(currency))
+        whole.amount += part.amount
+        whole.timed_amount += part.timed_amount
+        whole.seconds += part.seconds
+    for (worker_id, _), whole in sorted(overall.items()):
+        found[worker_id][0].append(whole)
+    return found
+
+
+async def _per_payee(query: QuerySet[LedgerEntry]) -> list[tuple[int, str, str, int]]:
+    rows = (
+        await query.annotate(total=Sum("amount"))
+        .group_by("worker_id", "model", "currency")
+        .values_list("worker_id", "model", "currency", "total")
+    )
+    return [(int(a), m, c, int(t or 0)) for a, m, c, t in rows]
 
 
 @dataclass
@@ -182,13 +198,9 @@ class WorkforceMember:
     pay: Pay
     window_seconds: int = 0
     window_amount: int = 0
+    warning_level: str | None = None
+    """``crossed`` if a limit is past, ``approaching`` if one is near (80%), else None."""
     warnings: list[str] = field(default_factory=list)
-
-    @property
-    def warning_level(self) -> str | None:
-        if not self.warnings:
-            return None
-        return "crossed" if any(w.startswith("crossed") for w in self.warnings) else "approaching"
 
 
 @dataclass
@@ -224,9 +236,7 @@ async def workforce(actor: Actor, organization_id: int) -> Workforce:
         .values_list("worker_id", "model", "n", "seconds")
     )
     profiles = {
-        w.id: w
-        for w in await WorkerProfile.filter(id__in=list({row[0] for row in counts}))
-        if w is not None
+        w.id: w for w in await WorkerProfile.filter(id__in=list({row[0] for row in counts}))
     }
     for worker_id, model, n, seconds in counts:
         member = per_worker.setdefault(
@@ -250,7 +260,7 @@ async def workforce(actor: Actor, organization_id: int) -> Workforce:
     for worker_id, member in per_worker.items():
         member.models = sorted(models[worker_id])
         if member.worker.kind == WorkerKind.EXTERNAL:
-            member.warnings = _classification(org, member)
+            _classify(org, member)
     members = sorted(per_worker.values(), key=lambda m: (-m.pay.amount, m.worker.id))
     return Workforce(org, [(m, int(t or 0)) for m, t in spend], members)
 
@@ -275,25 +285,20 @@ async def _add_pay(by_account: dict[int, WorkforceMember], paid: QuerySet[Ledger
             by_account[account_id].pay.timed_amount = total
 
 
-def _classification(org: Organization, member: WorkforceMember) -> list[str]:
-    """Sentences for each limit an independent worker is nearing or past."""
-    found = []
+def _classify(org: Organization, member: WorkforceMember) -> None:
+    """Warn for each limit an independent worker is nearing or past, in a sentence each."""
     days = org.classification_window_days
-    if org.independent_hours_limit:
-        hours = member.window_seconds / 3600
-        limit = org.independent_hours_limit
-        if hours >= limit:
-            found.append(f"crossed: {hours:.1f} hours in {days} days (limit {limit})")
-        elif hours >= APPROACHING * limit:
-            found.append(f"approaching: {hours:.1f} hours in {days} days (limit {limit})")
-    if org.independent_earnings_limit:
-        earned = member.window_amount
-        limit = org.independent_earnings_limit
-        if earned >= limit:
-            found.append(f"crossed: {earned} paid in {days} days (limit {limit})")
-        elif earned >= APPROACHING * limit:
-            found.append(f"approaching: {earned} paid in {days} days (limit {limit})")
-    return found
+    measures = [
+        (org.independent_hours_limit, member.window_seconds / 3600, "{:.1f} hours"),
+        (org.independent_earnings_limit, member.window_amount, "{} paid"),
+    ]
+    for limit, value, shown in measures:
+        if not limit or value < APPROACHING * limit:
+            continue
+        level = "crossed" if value >= limit else "approaching"
+        member.warnings.append(f"{level}: {shown.format(value)} in {days} days (limit {limit})")
+        if member.warning_level != "crossed":
+            member.warning_level = level
 
 
 async def set_classification_limits(
