@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import operations, report, statements
+from bench import report, statements, twin
 from bench.microtask import aggregation_accuracy, claim_latency
 from bench.world import cheap_passwords
 
@@ -36,16 +36,19 @@ async def growth(quick: bool) -> dict[str, Any]:
 
 
 async def accuracy(quick: bool) -> dict[str, Any]:
-    """Every aggregator on the truth-inference datasets, next to crowd-kit's published figures."""
-    return {
-        "datasets": str(aggregation_accuracy.DATASETS),
-        "results": aggregation_accuracy.results(aggregation_accuracy.DATASETS),
-    }
+    """Every aggregator on the truth-inference datasets, next to its reference (crowd-kit, pandas or
+    the published figure); the datasets folder comes from BENCH_DATASETS (skipped without it)."""
+    named = os.environ.get(aggregation_accuracy.ENVIRONMENT, "")
+    try:
+        root = aggregation_accuracy.datasets_folder([named] if named else [])
+    except SystemExit as problem:
+        return {"datasets": named, "skipped": str(problem), "results": []}
+    return {"datasets": str(root), "results": aggregation_accuracy.results(root)}
 
 
 BENCHMARKS: dict[str, Benchmark] = {
     "statements": statements.run,
-    "operations": operations.run,
+    "operations": twin.run,
     "growth": growth,
     "accuracy": accuracy,
 }
@@ -56,6 +59,11 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small sizes, about a minute")
     parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append", help="run only NAME")
     parser.add_argument("--out", type=Path, default=Path("bench/results"), help="output folder")
+    parser.add_argument(
+        "--docs",
+        type=Path,
+        help="also write the report to DOCS/latest-<engine>.md (e.g. --docs docs/benchmarks)",
+    )
     return parser.parse_args(argv)
 
 
@@ -77,15 +85,27 @@ async def run_all(names: list[str], quick: bool) -> dict[str, Any]:
     return found
 
 
+def plain(value: Any) -> Any:
+    """numpy's scalars (in figures computed with crowd-kit or pandas) as Python's."""
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not a figure")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
     names = args.only or list(BENCHMARKS)
     figures = asyncio.run(run_all(names, args.quick))
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(figures, indent=2) + "\n")
+    (args.out / "results.json").write_text(json.dumps(figures, indent=2, default=plain) + "\n")
     notes = report.plots(figures, args.out)
     markdown = report.markdown(figures, notes)
     (args.out / "results.md").write_text(markdown)
+    if args.docs:
+        args.docs.mkdir(parents=True, exist_ok=True)
+        page = args.docs / f"latest-{figures['engine']}.md"
+        page.write_text(report.markdown(figures, []))
+        print(f"bench: wrote {page}", file=sys.stderr)
     print(markdown)
     print(
         f"bench: wrote {args.out / 'results.json'} and {args.out / 'results.md'}", file=sys.stderr

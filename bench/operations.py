@@ -1,7 +1,8 @@
-"""Throughput and p50/p99 latency of the key operations, GraphQL next to the Starlette baseline.
+"""The key operations in-process, GraphQL next to the services-based baseline (``bench/baseline.py``),
+for profiling (``python -m bench.profile``) and the HTTP-path breakdown (``python -m bench.http_path``).
 
-Both apps run in-process over the same platform and database, through httpx's ASGI transport, one
-request at a time; the first response of each is compared, so both return the same JSON.
+The suite's comparison is over HTTP against the raw twin instead (``bench/twin.py``): this baseline
+calls the same services through the same ORM, so it cannot show what those cost.
 """
 
 from __future__ import annotations
@@ -15,27 +16,14 @@ from typing import Any
 
 import httpx
 
-from bench.baseline import create_baseline
 from bench.microtask.setup import fill_tasks
-from bench.statements import counting
-from bench.world import LABELS, World, world
-from crowdgraph.app import create_app, settle_startup_objects
+from bench.scenarios import CLAIM, FEED, LEADERBOARD, SUBMIT, TALENT
+from bench.world import LABELS, World
 from crowdgraph.plugins.microtask import batches
 from crowdgraph.plugins.microtask.batches import BatchFields
 from crowdgraph.plugins.microtask.config import Config
 from crowdgraph.plugins.microtask.models import Batch
 from crowdgraph.schema.relay import to_global_id
-
-FEED = """query { microtaskFeed(first: 20) { nodes { id title reward { amount currency }
-    hourlyPay { amount currency } } } }"""
-CLAIM = """mutation($input: MicrotaskBatchIdInput!) { claimMicrotask(input: $input) {
-    assignment { id status } userErrors { field code message } } }"""
-SUBMIT = """mutation($input: SubmitMicrotaskAnswerInput!) { submitMicrotaskAnswer(input: $input) {
-    assignment { id status } userErrors { field code message } } }"""
-LEADERBOARD = """query($id: ID!) { node(id: $id) { ... on Contest {
-    leaderboard { rank entrantName finalScore prize { amount currency } } } } }"""
-TALENT = """query { marketplaceTalent(filter: {skills: [{slug: "python"}]}, first: 20) {
-    nodes { score reasons worker { id name } } } }"""
 
 Call = Callable[[int], Awaitable[dict[str, Any]]]
 
@@ -162,41 +150,3 @@ def pairs(w: World, gql: httpx.AsyncClient, base: httpx.AsyncClient, batch: Batc
 
 async def _json(request: Awaitable[httpx.Response]) -> Any:
     return (await request).json()
-
-
-async def run(quick: bool) -> dict[str, Any]:
-    rows, requests = (30, 100) if quick else (100, 1000)
-    async with world(rows) as w:
-        batch = await claim_batch(w, 2 * (requests + 10))
-        gql_transport = httpx.ASGITransport(app=create_app(platform=w.platform))
-        base_transport = httpx.ASGITransport(app=create_baseline(w.platform))
-        settle_startup_objects()  # as the app's lifespan does once the server has started
-        async with (
-            httpx.AsyncClient(transport=gql_transport, base_url="http://bench") as gql,
-            httpx.AsyncClient(transport=base_transport, base_url="http://bench") as base,
-        ):
-            measured = []
-            for pair in pairs(w, gql, base, batch):
-                with counting() as graphql_statements:
-                    first_graphql = await pair.graphql(0)
-                with counting() as baseline_statements:
-                    first_baseline = await pair.baseline(1)
-                same = first_graphql == first_baseline if pair.compare else None
-                graphql = await timed(pair.graphql, requests)
-                baseline = await timed(pair.baseline, requests)
-                graphql["statements"] = len(graphql_statements.statements)
-                baseline["statements"] = len(baseline_statements.statements)
-                measured.append(
-                    {
-                        "operation": pair.name,
-                        "graphql": graphql,
-                        "baseline": baseline,
-                        "p50_ratio": round(graphql["p50_ms"] / baseline["p50_ms"], 2),
-                        "cpu_ratio": round(graphql["cpu_ms"] / baseline["cpu_ms"], 2),
-                        "throughput_ratio": round(
-                            graphql["per_second"] / baseline["per_second"], 2
-                        ),
-                        "same_json": same,
-                    }
-                )
-    return {"rows": rows, "requests": requests, "operations": measured}

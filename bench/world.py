@@ -9,7 +9,7 @@ import contextlib
 import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bench.microtask.setup import database
@@ -35,6 +35,8 @@ LABELS = {"kind": "label", "labels": ["cat", "dog"]}
 CRITERIA = [{"name": "Concept", "weight": 3}, {"name": "Craft", "weight": 1}]
 FUNDS = 100_000_000
 ROTATION = 8
+SKILLS_PER_WORKER = 3
+"""Every other worker holds this many skills (the others python only)."""
 
 
 @dataclass
@@ -49,6 +51,8 @@ class World:
     judge: Person
     batch: Batch
     contest: Contest
+    review: Contest
+    """A second contest, left in its review phase: the judge scores its submissions."""
     job: Job
     project_id: int
     worker_tokens: list[str] = field(default_factory=list)
@@ -69,10 +73,13 @@ def cheap_passwords() -> Iterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def platform_on(postgres: str | None) -> AsyncIterator[tuple[Platform, SettableClock]]:
-    """An open platform with every built-in plugin on a fresh, migrated database."""
+async def platform_on(
+    postgres: str | None, start: datetime | None = None
+) -> AsyncIterator[tuple[Platform, SettableClock]]:
+    """An open platform with every built-in plugin on a fresh, migrated database; its clock starts
+    at ``start`` (servers that run on the real clock need a world seeded at the real time)."""
     async with database(postgres) as url:
-        clock = SettableClock()
+        clock = SettableClock(start)
         settings = Settings(
             database=DatabaseSettings(url=url, pool_max=20),
             plugins=PluginsSettings(enabled=list(BUILTINS)),
@@ -93,9 +100,12 @@ async def token(person: Person) -> str:
 
 
 @contextlib.asynccontextmanager
-async def world(n: int, postgres: str | None = None) -> AsyncIterator[World]:
+async def world(
+    n: int, postgres: str | None = None, start: datetime | None = None
+) -> AsyncIterator[World]:
     """``n`` rows in every list the SQL-statements benchmark reads (see :func:`seed`)."""
-    async with platform_on(postgres or os.environ.get("BENCH_POSTGRES_URL")) as (platform, clock):
+    postgres = postgres or os.environ.get("BENCH_POSTGRES_URL")
+    async with platform_on(postgres, start) as (platform, clock):
         yield await seed(platform, clock, n)
 
 
@@ -107,19 +117,24 @@ async def seed(platform: Platform, clock: SettableClock, n: int) -> World:
         workers = [await factory.worker(country="DE") for _ in range(n)]
         judge = await factory.worker()
     project = await factory.project(owner, org, Audience.BOTH)
+    others = []
     for i in range(n - 1):
-        await factory.project(owner, org)
+        others.append(await factory.project(owner, org))
         await ledger.fund(owner.actor, org.id, 1000, f"bench-top-up-{i}")
-    python = await _skills(admin, n)
+    known = await _skills(admin, n)
     for i, worker in enumerate(workers):
         assert worker.worker is not None
-        await skills.record_verification(
-            worker.worker.id, python.id, i % 5 + 1, VerifiedBy.EXAM, "bench"
-        )
+        for k, skill in enumerate(known[: SKILLS_PER_WORKER if i % 2 else 1]):
+            await skills.record_verification(
+                worker.worker.id, skill.id, (i + k) % 5 + 1, VerifiedBy.EXAM, "bench"
+            )
     batch = await _microtask(platform, owner, project.id, workers, n)
+    await _drafts(platform, owner, [p.id for p in others])
     job = await _marketplace(admin, owner, project.id, workers, n)
-    contest = await _contest(clock, owner, judge, project.id, workers)
-    w = World(platform, clock, admin, owner, workers, judge, batch, contest, job, project.id)
+    contest, review = await _contest(clock, owner, judge, project.id, workers)
+    w = World(
+        platform, clock, admin, owner, workers, judge, batch, contest, review, job, project.id
+    )
     for name, person in (("admin", admin), ("owner", owner), ("worker", workers[0])):
         w.tokens[name] = await token(person)
     w.tokens["judge"] = await token(judge)
@@ -134,15 +149,27 @@ async def seed(platform: Platform, clock: SettableClock, n: int) -> World:
         Worker=to_global_id("Worker", workers[0].worker.id),
         MicrotaskBatch=to_global_id("MicrotaskBatch", batch.id),
         Contest=to_global_id("Contest", contest.id),
+        ReviewContest=to_global_id("Contest", review.id),
     )
     return w
 
 
-async def _skills(admin: Person, n: int) -> Skill:
-    python = await skills.create_skill(admin.actor, "python", "Python", "engineering")
+async def _skills(admin: Person, n: int) -> list[Skill]:
+    """Python first, then ``n - 1`` more."""
+    made = [await skills.create_skill(admin.actor, "python", "Python", "engineering")]
     for i in range(n - 1):
-        await skills.create_skill(admin.actor, f"skill-{i}", f"Skill {i}", "engineering")
-    return python
+        made.append(
+            await skills.create_skill(admin.actor, f"skill-{i}", f"Skill {i}", "engineering")
+        )
+    return made
+
+
+async def _drafts(platform: Platform, owner: Person, project_ids: list[int]) -> None:
+    """A draft batch in each other project, so that every project of a list has a stage."""
+    config = Config.of(platform)
+    for i, project_id in enumerate(project_ids):
+        fields = BatchFields(title=f"Draft {i}", answer_spec=LABELS, reward=10, overlap=2)
+        await batches.create_batch(owner.actor, config, project_id, fields)
 
 
 async def _microtask(
@@ -223,32 +250,40 @@ async def _marketplace(
 
 async def _contest(
     clock: SettableClock, owner: Person, judge: Person, project_id: int, workers: list[Person]
-) -> Contest:
-    """A contest in its appeals phase: every worker entered, submitted and was scored."""
+) -> tuple[Contest, Contest]:
+    """Two contests every worker entered, submitted to and was scored in: the first moved on to its
+    appeals phase, the second left in review (its judge may score again)."""
     start = clock.now()
-    draft = contests.ContestDraft(
-        title="Logo",
-        brief="Draw a logo",
-        prizes=[50_000, 30_000, 20_000],
-        criteria=CRITERIA,
-        max_entrants=len(workers) + 1,
-        registration_ends_at=start + timedelta(days=1),
-        submission_ends_at=start + timedelta(days=2),
-        review_ends_at=start + timedelta(days=3),
-        appeals_ends_at=start + timedelta(days=4),
-    )
-    contest = await contests.create_contest(owner.actor, project_id, draft)
-    await contests.add_judge(owner.actor, contest.id, judge.account.email)
-    contest = await phases.move_by_organizer(owner.actor, contest, Phase.REGISTRATION)
-    for worker in workers:
-        await entries.register(worker.actor, contest.id)
+    made = []
+    for title in ("Logo", "Poster"):
+        draft = contests.ContestDraft(
+            title=title,
+            brief=f"Draw a {title.lower()}",
+            prizes=[50_000, 30_000, 20_000],
+            criteria=CRITERIA,
+            max_entrants=len(workers) + 1,
+            registration_ends_at=start + timedelta(days=1),
+            submission_ends_at=start + timedelta(days=2),
+            review_ends_at=start + timedelta(days=3),
+            appeals_ends_at=start + timedelta(days=4),
+        )
+        contest = await contests.create_contest(owner.actor, project_id, draft)
+        await contests.add_judge(owner.actor, contest.id, judge.account.email)
+        made.append(await phases.move_by_organizer(owner.actor, contest, Phase.REGISTRATION))
+    for contest in made:
+        for worker in workers:
+            await entries.register(worker.actor, contest.id)
     clock.advance(days=1)
-    for i, worker in enumerate(workers):
-        await entries.submit(worker.actor, contest.id, entries.Work(text=f"design {i}"))
+    for contest in made:
+        for i, worker in enumerate(workers):
+            await entries.submit(worker.actor, contest.id, entries.Work(text=f"design {i}"))
     clock.advance(days=1)
-    contest = await contests.get_contest(owner.actor, contest.id)
-    rows = await ContestSubmission.filter(contest_id=contest.id, judged=True).order_by("id")
-    for i, row in enumerate(rows):
-        values = {"Concept": 3 + i % 7, "Craft": 2 + i % 8}
-        await judging.score(judge.actor, row.id, values, "feedback")
-    return await phases.move_by_organizer(owner.actor, contest, Phase.APPEALS)
+    for contest in made:
+        contest = await contests.get_contest(owner.actor, contest.id)
+        rows = await ContestSubmission.filter(contest_id=contest.id, judged=True).order_by("id")
+        for i, row in enumerate(rows):
+            values = {"Concept": 3 + i % 7, "Craft": 2 + i % 8}
+            await judging.score(judge.actor, row.id, values, "feedback")
+    logo = await contests.get_contest(owner.actor, made[0].id)
+    poster = await contests.get_contest(owner.actor, made[1].id)
+    return await phases.move_by_organizer(owner.actor, logo, Phase.APPEALS), poster

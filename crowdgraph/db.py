@@ -18,6 +18,7 @@ from tortoise.migrations.executor import MigrationExecutor, PlanStep
 
 from crowdgraph.config import ConfigError, DatabaseSettings
 from crowdgraph.manifest import Manifest
+from crowdgraph.requestdb import current_request_connection
 
 CORE_APP = {"models": ["crowdgraph.core.models"], "migrations": "crowdgraph.core.migrations"}
 CONNECT_TIMEOUT_SECONDS = 10.0
@@ -52,6 +53,7 @@ def connection_config(database: DatabaseSettings) -> dict[str, Any]:
                 "maxsize": database.pool_max,
                 "timeout": CONNECT_TIMEOUT_SECONDS,
                 "connect": connect_postgres,
+                "reset": keep_session,
             },
         }
     path = url.split("://", 1)[1] or ":memory:"
@@ -67,6 +69,17 @@ async def connect_postgres(*args: Any, **kwargs: Any) -> asyncpg.Connection:
         return await asyncpg.connect(*args, **kwargs)
     except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
         raise DBConnectionError(f"cannot connect to the database: {exc}") from exc
+
+
+async def keep_session(connection: asyncpg.Connection) -> None:
+    """How the pool takes a connection back: as it is, without asyncpg's reset round trip.
+
+    asyncpg's default sends ``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` on
+    every release, and Tortoise releases after each statement outside a transaction. crowdgraph
+    keeps no session state on pooled connections: its advisory locks are transaction-scoped, it
+    sets nothing with SET, opens no cursors outside a transaction, and LISTENs on a connection of
+    its own (broker.py). An open transaction is still rolled back by asyncpg before this is called.
+    """
 
 
 _CONNECTION_LOST = (
@@ -111,6 +124,9 @@ async def renew_connections() -> None:
         expire = getattr(client, "_expire_connections", None)  # Tortoise's pooled engines only
         if expire is not None:
             await expire()
+    pinned = current_request_connection()
+    if pinned is not None:
+        await pinned.renew()
 
 
 async def read_retrying(read: Callable[[], Awaitable[T]]) -> T:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from tortoise.context import require_context
+from tortoise.models import Model
 
 from crowdgraph.core.errors import Forbidden, NotAuthenticated, NotFound
 from crowdgraph.core.models import (
     Account,
+    ApiToken,
     MemberRole,
     Membership,
     Organization,
@@ -109,3 +115,61 @@ class Actor:
 
 
 ANONYMOUS = Actor()
+
+
+def _columns(model: type[Model], alias: str) -> list[str]:
+    return [
+        f'{alias}."{column}" AS "{alias}_{column}"'
+        for column in model._meta.fields_db_projection.values()
+    ]
+
+
+@cache
+def _caller_statement(dialect: str) -> str:
+    """One statement for a request's caller: the token, its account, the worker profile (if
+    any) and the memberships (``org:role,...``), instead of three."""
+    join = "string_agg" if dialect == "postgres" else "group_concat"
+    mark = "$1" if dialect == "postgres" else "?"
+    selected = ", ".join(
+        [*_columns(ApiToken, "t"), *_columns(Account, "a"), *_columns(WorkerProfile, "w")]
+    )
+    return (
+        f"SELECT {selected}, (SELECT {join}(m.organization_id || ':' || m.role, ',') "
+        "FROM core_membership m WHERE m.account_id = a.id) AS memberships "
+        "FROM core_api_token t JOIN core_account a ON a.id = t.account_id "
+        f"LEFT JOIN core_worker_profile w ON w.account_id = a.id WHERE t.token_hash = {mark}"
+    )
+
+
+def _row_of(model: type[Model], alias: str, found: dict[str, Any]) -> Any:
+    prefix = f"{alias}_"
+    return model._init_from_db(
+        **{key[len(prefix) :]: value for key, value in found.items() if key.startswith(prefix)}
+    )
+
+
+async def caller_by_token(token_hash: str) -> tuple[ApiToken, Actor] | None:
+    """The token with this hash and the actor behind it (memberships and worker profile loaded),
+    in one statement; None for an unknown hash. The token's validity is the caller's to check."""
+    db = require_context().db()
+    _, rows = await db.execute_query(_caller_statement(db.capabilities.dialect), [token_hash])
+    if not rows:
+        return None
+    found = dict(rows[0])
+    token: ApiToken = _row_of(ApiToken, "t", found)
+    account: Account = _row_of(Account, "a", found)
+    token.account = account
+    worker = _row_of(WorkerProfile, "w", found) if found["w_id"] is not None else None
+    memberships = {}
+    for pair in (found["memberships"] or "").split(","):
+        if pair:
+            organization_id, _, role = pair.partition(":")
+            memberships[int(organization_id)] = MemberRole(role)
+    actor = Actor(
+        account=account,
+        memberships=memberships,
+        token_id=token.id,
+        _worker=worker,
+        _worker_looked_up=True,
+    )
+    return token, actor

@@ -35,9 +35,14 @@ async def start_engagement(
     pay_amount: int | None = None,
     title: str = "",
     status: EngagementStatus = S.ACTIVE,
+    currency: str | None = None,
 ) -> Engagement:
-    """Open the core record for a plugin's piece of work (call inside the plugin's transaction)."""
-    org = await Organization.get(id=organization_id)
+    """Open the core record for a plugin's piece of work (call inside the plugin's transaction).
+
+    ``currency`` is the pay's, when the caller has it; else the organization's is read.
+    """
+    if currency is None:
+        currency = (await Organization.get(id=organization_id)).currency
     now = runtime.now()
     async with atomic():
         engagement = await Engagement.create(
@@ -47,7 +52,7 @@ async def start_engagement(
             model=model,
             status=status,
             pay_amount=pay_amount,
-            currency=org.currency,
+            currency=currency,
             detail_type=detail_type,
             detail_id=str(detail_id),
             title=title[:200],

@@ -66,7 +66,8 @@ def open_work(audience: str, requirements: list[dict[str, Any]]) -> dict[str, An
     return {"audience": audience, "requirements": requirements}
 
 
-Handler = Callable[[Event], Awaitable[None]]
+Handler = Callable[[Event, bool], Awaitable[None]]
+"""Handles one event; the flag says whether each of its parts must run in a savepoint of its own."""
 
 
 async def deliver_pending(handler: Handler, batch: int = 100) -> list[Event]:
@@ -74,28 +75,37 @@ async def deliver_pending(handler: Handler, batch: int = 100) -> list[Event]:
 
     Each batch is locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and handled inside one
     transaction, so several processes share the outbox without handing an event over twice, and
-    what a handler writes commits together with the mark. A handler that raises rolls its batch
-    back; the batch is tried again on the next pass.
+    what a handler writes commits together with the mark. A batch is first handled without
+    savepoints (two round trips saved per handler and event); if anything in it fails, it is
+    handled again with each part in a savepoint, so one failing part undoes only its own writes.
     """
     delivered: list[Event] = []
     while True:
-        async with atomic():
-            rows = (
-                await EventRow.filter(delivered_at=None)
-                .order_by("id")
-                .limit(batch)
-                .select_for_update(skip_locked=True)
-            )
-            events = [Event.from_row(row) for row in rows]
-            for event in events:
-                await handler(event)
-            if rows:
-                await EventRow.filter(id__in=[row.id for row in rows]).update(
-                    delivered_at=runtime.now()
-                )
+        try:
+            events, full = await _deliver_batch(handler, batch, alone=False)
+        except Exception:
+            events, full = await _deliver_batch(handler, batch, alone=True)
         delivered.extend(events)
-        if len(rows) < batch:
+        if not full:
             return delivered
+
+
+async def _deliver_batch(handler: Handler, batch: int, *, alone: bool) -> tuple[list[Event], bool]:
+    async with atomic():
+        rows = (
+            await EventRow.filter(delivered_at=None)
+            .order_by("id")
+            .limit(batch)
+            .select_for_update(skip_locked=True)
+        )
+        events = [Event.from_row(row) for row in rows]
+        for event in events:
+            await handler(event, alone)
+        if rows:
+            await EventRow.filter(id__in=[row.id for row in rows]).update(
+                delivered_at=runtime.now()
+            )
+    return events, len(rows) == batch
 
 
 async def pending_count() -> int:

@@ -6,7 +6,8 @@ from enum import StrEnum
 from typing import Any
 
 from tortoise import fields
-from tortoise.models import Model
+
+from crowdgraph.core.tables import Model
 
 
 class Role(StrEnum):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from strawberry.dataloader import DataLoader
 from tortoise.models import Model
@@ -34,6 +34,46 @@ class Loader(DataLoader[K, V]):
     def load(self, key: K) -> Awaitable[V]:
         return asyncio.shield(super().load(key))
 
+    def now(self, key: K) -> V | Awaitable[V]:
+        """The value at once when it is loaded already (no future, no task), else ``load(key)``."""
+        future = self.cache_map.get(key)
+        if (
+            future is not None
+            and future.done()
+            and not future.cancelled()
+            and future.exception() is None
+        ):
+            return cast(V, future.result())
+        return self.load(key)
+
+    def load_many(self, keys: Iterable[K]) -> Awaitable[list[V]]:
+        """Many keys with one call of the batch function: no future or shield per key."""
+        return self._many(list(keys))
+
+    async def _many(self, keys: list[K]) -> list[V]:
+        await self.prefetch(keys)
+        values = [self.now(key) for key in keys]
+        waiting = [value for value in values if asyncio.isfuture(value)]
+        if waiting:  # keys a batch is loading right now, or whose load failed
+            await asyncio.gather(*waiting)
+        return [
+            cast(V, value.result()) if asyncio.isfuture(value) else cast(V, value)
+            for value in values
+        ]
+
+    async def prefetch(self, keys: Iterable[K]) -> None:
+        """Load every key not loaded yet with one call of the batch function, and keep them."""
+        missing = [key for key in dict.fromkeys(keys) if self.cache_map.get(key) is None]
+        if missing:
+            values = await self.load_fn(missing)
+            self.prime_many(
+                {
+                    k: v
+                    for k, v in zip(missing, values, strict=True)
+                    if not isinstance(v, BaseException)
+                }
+            )
+
 
 class Context:
     """What every resolver gets as ``info.context``.
@@ -57,13 +97,13 @@ class Context:
         self.connection_params: dict[str, Any] | None = None
         """The payload of a WebSocket's connection_init (set by strawberry)."""
         self.plugins: dict[str, Any] = {}
-        self._loaders: dict[tuple[Any, ...], DataLoader[Any, Any]] = {}
+        self._loaders: dict[tuple[Any, ...], Loader[Any, Any]] = {}
 
     def page(self, first: int | None, after: str | None) -> PageRequest:
         limits = self.platform.settings.graphql
         return page_request(first, after, limits.default_page_size, limits.max_page_size)
 
-    def by_id(self, model: type[M]) -> DataLoader[int, M | None]:
+    def by_id(self, model: type[M]) -> Loader[int, M | None]:
         """Rows of ``model`` by primary key, batched: one statement per model per tick."""
         key = ("by_id", model)
         if key not in self._loaders:
@@ -77,14 +117,14 @@ class Context:
 
     def loader(
         self, name: str, load: Callable[[Sequence[Any]], Awaitable[list[Any]]]
-    ) -> DataLoader[Any, Any]:
+    ) -> Loader[Any, Any]:
         """A per-request DataLoader kept under ``name``, made from ``load`` on first use."""
         key = ("named", name)
         if key not in self._loaders:
             self._loaders[key] = Loader(load_fn=load)
         return self._loaders[key]
 
-    def project_stages(self) -> DataLoader[int, list[Any]]:
+    def project_stages(self) -> Loader[int, list[Any]]:
         """Each project's stages in every enabled model: every stage resolver called once per batch."""
         key = ("project_stages",)
         if key not in self._loaders:
@@ -99,9 +139,7 @@ class Context:
             self._loaders[key] = Loader(load_fn=load)
         return self._loaders[key]
 
-    def children(
-        self, model: type[M], field: str, order_by: str = "id"
-    ) -> DataLoader[int, list[M]]:
+    def children(self, model: type[M], field: str, order_by: str = "id") -> Loader[int, list[M]]:
         """Rows of ``model`` grouped by the foreign key ``field``, batched."""
         key = ("children", model, field, order_by)
         if key not in self._loaders:

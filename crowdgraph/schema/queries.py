@@ -10,10 +10,10 @@ from crowdgraph.core.models import ApiToken as ApiTokenRow
 from crowdgraph.core.models import Organization as OrganizationRow
 from crowdgraph.core.models import Skill as SkillRow
 from crowdgraph.schema.context import Context
+from crowdgraph.schema.prefetch import connection_of
 from crowdgraph.schema.relay import (
     Connection,
     Node,
-    connection,
     decode_id,
     from_global_id,
     key_of,
@@ -80,7 +80,7 @@ class CoreQuery:
         after: str | None = None,
     ) -> Connection[Skill]:
         page = await skills.list_skills(info.context.page(first, after), category)
-        return connection(page, Skill.from_row)
+        return await connection_of(info, page, Skill.from_row)
 
     @strawberry.field
     async def organization(self, info: strawberry.Info, slug: str) -> Organization | None:
@@ -92,7 +92,7 @@ class CoreQuery:
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
     ) -> Connection[Project]:
         page = await projects.list_projects(info.context.actor, info.context.page(first, after))
-        return connection(page, Project.from_row)
+        return await connection_of(info, page, Project.from_row)
 
     @strawberry.field(
         description="Search workers by skills (level, verified), crowd, country and availability."
@@ -114,7 +114,7 @@ class CoreQuery:
         page = await workers.search_workers(
             info.context.actor, search, info.context.page(first, after)
         )
-        return connection(page, Worker.from_row)
+        return await connection_of(info, page, Worker.from_row)
 
     @strawberry.field(
         description="Engagements the caller may see: their own, or their organizations'."
@@ -140,7 +140,7 @@ class CoreQuery:
             model=model,
             status=status,
         )
-        return connection(page, Engagement.from_row)
+        return await connection_of(info, page, Engagement.from_row)
 
 
 async def resolve_organization(context: Context, pk: int) -> Organization:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import Enum
 from typing import NewType
@@ -35,7 +35,9 @@ from crowdgraph.core.models import (
     VerifiedBy,
     WorkerKind,
 )
-from crowdgraph.schema.relay import Connection, Node, connection, to_global_id
+from crowdgraph.schema.context import Context, Loader
+from crowdgraph.schema.prefetch import connection_of, prefetcher, then
+from crowdgraph.schema.relay import Connection, Node, to_global_id
 
 Long = NewType("Long", int)
 """A 53-bit safe integer: amounts of money in minor units (GraphQL's Int has only 32 bits)."""
@@ -111,6 +113,10 @@ class Organization(Node):
             created_at=row.created_at,
         )
 
+    @classmethod
+    def from_optional_row(cls, row: models.Organization | None) -> Organization | None:
+        return cls.from_row(row) if row else None
+
     @strawberry.field(description="Owners and managers (visible to them and to admins).")
     async def members(self, info: strawberry.Info) -> list[Membership]:
         rows = await organizations.members(info.context.actor, self.pk)
@@ -127,7 +133,7 @@ class Organization(Node):
         page = await projects.list_projects(
             info.context.actor, info.context.page(first, after), organization_id=self.pk
         )
-        return connection(page, Project.from_row)
+        return await connection_of(info, page, Project.from_row)
 
     @strawberry.field(description="Movements of the organization's money (owners and managers).")
     async def ledger_entries(
@@ -136,7 +142,7 @@ class Organization(Node):
         page = await ledger.organization_entries(
             info.context.actor, self.pk, info.context.page(first, after)
         )
-        return connection(page, LedgerEntry.from_row)
+        return await connection_of(info, page, LedgerEntry.from_row)
 
     @strawberry.field(
         description="Who worked for it under which model, spend per model and per worker, effective "
@@ -161,6 +167,14 @@ class AccountSummary:
 
     pk: strawberry.Private[int]
     name: str
+
+    @classmethod
+    def of(cls, account: models.Account | None) -> AccountSummary | None:
+        return cls(pk=account.id, name=account.name) if account else None
+
+
+def account_name(account: models.Account | None) -> str:
+    return account.name if account else ""
 
 
 @strawberry.type
@@ -209,6 +223,10 @@ class WorkerSkill:
     verified_at: datetime | None
 
     @classmethod
+    def from_rows(cls, rows: list[models.WorkerSkill]) -> list[WorkerSkill]:
+        return [cls.from_row(row) for row in rows]
+
+    @classmethod
     def from_row(cls, row: models.WorkerSkill) -> WorkerSkill:
         return cls(
             skill_pk=row.skill_id,
@@ -220,9 +238,8 @@ class WorkerSkill:
         )
 
     @strawberry.field
-    async def skill(self, info: strawberry.Info) -> Skill:
-        row = await info.context.by_id(models.Skill).load(self.skill_pk)
-        return Skill.from_row(row)
+    def skill(self, info: strawberry.Info) -> Skill:
+        return then(info.context.by_id(models.Skill).now(self.skill_pk), Skill.from_row)
 
 
 @strawberry.type
@@ -257,21 +274,21 @@ class Worker(Node):
         )
 
     @strawberry.field
-    async def name(self, info: strawberry.Info) -> str:
-        account = await info.context.by_id(models.Account).load(self.account_pk)
-        return account.name
+    def name(self, info: strawberry.Info) -> str:
+        return then(info.context.by_id(models.Account).now(self.account_pk), account_name)
 
     @strawberry.field(description="The organization that employs an internal worker.")
-    async def employer(self, info: strawberry.Info) -> Organization | None:
+    def employer(self, info: strawberry.Info) -> Organization | None:
         if self.employer_pk is None:
             return None
-        row = await info.context.by_id(models.Organization).load(self.employer_pk)
-        return Organization.from_row(row) if row else None
+        return then(
+            info.context.by_id(models.Organization).now(self.employer_pk),
+            Organization.from_optional_row,
+        )
 
     @strawberry.field
-    async def skills(self, info: strawberry.Info) -> list[WorkerSkill]:
-        rows = await info.context.children(models.WorkerSkill, "worker_id").load(self.pk)
-        return [WorkerSkill.from_row(row) for row in rows]
+    def skills(self, info: strawberry.Info) -> list[WorkerSkill]:
+        return then(worker_skills(info.context).now(self.pk), WorkerSkill.from_rows)
 
     @strawberry.field(
         description="The worker's record across every model: activity, what each model knows of "
@@ -295,7 +312,7 @@ class Worker(Node):
         page = await engagements.list_engagements(
             info.context.actor, info.context.page(first, after), worker_id=self.pk
         )
-        return connection(page, Engagement.from_row)
+        return await connection_of(info, page, Engagement.from_row)
 
 
 @strawberry.type
@@ -327,21 +344,26 @@ class Project(Node):
             mentor_pk=row.mentor_id,
         )
 
+    @classmethod
+    def from_optional_row(cls, row: models.Project | None) -> Project | None:
+        return cls.from_row(row) if row else None
+
     @strawberry.field(description="The mentor of a learning opportunity.")
-    async def mentor(self, info: strawberry.Info) -> AccountSummary | None:
+    def mentor(self, info: strawberry.Info) -> AccountSummary | None:
         if self.mentor_pk is None:
             return None
-        account = await info.context.by_id(models.Account).load(self.mentor_pk)
-        return AccountSummary(pk=account.id, name=account.name) if account else None
+        return then(info.context.by_id(models.Account).now(self.mentor_pk), AccountSummary.of)
 
     @strawberry.field
-    async def organization(self, info: strawberry.Info) -> Organization:
-        row = await info.context.by_id(models.Organization).load(self.organization_pk)
-        return Organization.from_row(row)
+    def organization(self, info: strawberry.Info) -> Organization:
+        return then(
+            info.context.by_id(models.Organization).now(self.organization_pk),
+            Organization.from_row,
+        )
 
     @strawberry.field(description="The project's stages in every enabled staffing model.")
-    async def stages(self, info: strawberry.Info) -> list[ProjectStage]:
-        return await info.context.project_stages().load(self.pk)
+    def stages(self, info: strawberry.Info) -> list[ProjectStage]:
+        return info.context.project_stages().now(self.pk)
 
     @strawberry.field(
         description="The project's combined flow: stages of different models run in order, with gates."
@@ -464,21 +486,23 @@ class Engagement(Node):
         )
 
     @strawberry.field
-    async def worker(self, info: strawberry.Info) -> Worker:
-        row = await info.context.by_id(models.WorkerProfile).load(self.worker_pk)
-        return Worker.from_row(row)
+    def worker(self, info: strawberry.Info) -> Worker:
+        return worker_of(info.context, self.worker_pk)
 
     @strawberry.field
-    async def organization(self, info: strawberry.Info) -> Organization:
-        row = await info.context.by_id(models.Organization).load(self.organization_pk)
-        return Organization.from_row(row)
+    def organization(self, info: strawberry.Info) -> Organization:
+        return then(
+            info.context.by_id(models.Organization).now(self.organization_pk),
+            Organization.from_row,
+        )
 
     @strawberry.field
-    async def project(self, info: strawberry.Info) -> Project | None:
+    def project(self, info: strawberry.Info) -> Project | None:
         if self.project_pk is None:
             return None
-        row = await info.context.by_id(models.Project).load(self.project_pk)
-        return Project.from_row(row) if row else None
+        return then(
+            info.context.by_id(models.Project).now(self.project_pk), Project.from_optional_row
+        )
 
     @strawberry.field(
         description="Time the model measured or the worker logged, in hours (0 when unknown)."
@@ -616,7 +640,7 @@ class Account(Node):
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
     ) -> Connection[LedgerEntry]:
         page = await ledger.my_payments(info.context.actor, info.context.page(first, after))
-        return connection(page, LedgerEntry.from_row)
+        return await connection_of(info, page, LedgerEntry.from_row)
 
 
 @strawberry.type(description="Whether a worker may take a piece of work, and why not.")
@@ -650,9 +674,8 @@ class EngagementComment:
         return cls(author_pk=row.author_id, text=row.text, created_at=row.created_at)
 
     @strawberry.field
-    async def author_name(self, info: strawberry.Info) -> str:
-        account = await info.context.by_id(models.Account).load(self.author_pk)
-        return account.name if account else ""
+    def author_name(self, info: strawberry.Info) -> str:
+        return then(info.context.by_id(models.Account).now(self.author_pk), account_name)
 
 
 @strawberry.type(description="A worker's engagements under one model.")
@@ -832,3 +855,83 @@ class SkillDemand:
     @strawberry.field
     def skill(self) -> Skill:
         return Skill.from_row(self.skill_row)
+
+
+def worker_skills(context: Context) -> Loader[int, list[models.WorkerSkill]]:
+    return context.children(models.WorkerSkill, "worker_id")
+
+
+# How fields load for a whole list at once (see crowdgraph/schema/prefetch.py).
+
+
+@prefetcher(Worker, "name")
+async def _worker_names(context: Context, workers: list[Worker]) -> list[object]:
+    await context.by_id(models.Account).prefetch(w.account_pk for w in workers)
+    return []
+
+
+@prefetcher(Worker, "skills")
+async def _worker_skills(context: Context, workers: list[Worker]) -> list[WorkerSkill]:
+    loader = worker_skills(context)
+    await loader.prefetch(w.pk for w in workers)
+    return [WorkerSkill.from_row(row) for w in workers for row in loader.now(w.pk)]  # type: ignore[union-attr]
+
+
+@prefetcher(WorkerSkill, "skill")
+async def _skills(context: Context, rows: list[WorkerSkill]) -> list[object]:
+    await context.by_id(models.Skill).prefetch(r.skill_pk for r in rows)
+    return []
+
+
+@prefetcher(Project, "stages")
+async def _project_stages(context: Context, projects: list[Project]) -> list[object]:
+    loader = context.project_stages()
+    await loader.prefetch(p.pk for p in projects)
+    return [stage for p in projects for stage in loader.now(p.pk)]  # type: ignore[union-attr]
+
+
+@prefetcher(Project, "organization")
+async def _project_organizations(context: Context, projects: list[Project]) -> list[Organization]:
+    loader = context.by_id(models.Organization)
+    await loader.prefetch(p.organization_pk for p in projects)
+    return []
+
+
+def worker_of(context: Context, pk: int) -> Worker:
+    """The Worker with profile ``pk``: at once when prefetched, else an awaitable (see ``then``)."""
+    return then(context.by_id(models.WorkerProfile).now(pk), Worker.from_row)  # type: ignore[arg-type]
+
+
+async def prefetch_workers(context: Context, pks: Iterable[int]) -> list[Worker]:
+    """Load these worker profiles for a list's rows; the Workers, for the next level's prefetch."""
+    loader = context.by_id(models.WorkerProfile)
+    wanted = list(pks)
+    await loader.prefetch(wanted)
+    found = (loader.now(pk) for pk in wanted)
+    return [Worker.from_row(row) for row in found if isinstance(row, models.WorkerProfile)]
+
+
+@prefetcher(Engagement, "worker")
+async def _engagement_workers(context: Context, rows: list[Engagement]) -> list[Worker]:
+    return await prefetch_workers(context, (r.worker_pk for r in rows))
+
+
+@prefetcher(Engagement, "organization")
+async def _engagement_organizations(context: Context, rows: list[Engagement]) -> list[object]:
+    await context.by_id(models.Organization).prefetch(r.organization_pk for r in rows)
+    return []
+
+
+@prefetcher(Engagement, "project")
+async def _engagement_projects(context: Context, rows: list[Engagement]) -> list[Project]:
+    loader = context.by_id(models.Project)
+    await loader.prefetch(r.project_pk for r in rows if r.project_pk is not None)
+    found = (loader.now(r.project_pk) for r in rows if r.project_pk is not None)
+    return [Project.from_row(row) for row in found if isinstance(row, models.Project)]
+
+
+@prefetcher(Worker, "employer")
+async def _worker_employers(context: Context, workers: list[Worker]) -> list[object]:
+    loader = context.by_id(models.Organization)
+    await loader.prefetch(w.employer_pk for w in workers if w.employer_pk is not None)
+    return []

@@ -6,7 +6,8 @@ import strawberry
 
 from crowdgraph.core import learning, workforce
 from crowdgraph.schema.errors import Payload, run_mutation
-from crowdgraph.schema.relay import Connection, connection, decode_id
+from crowdgraph.schema.prefetch import connection_of
+from crowdgraph.schema.relay import Connection, decode_id
 from crowdgraph.schema.types import EngagementComment, Long, Organization, Project
 
 
@@ -67,7 +68,7 @@ class WorkforceQuery:
         page = await learning.learning_opportunities(
             info.context.actor, info.context.page(first, after)
         )
-        return connection(page, Project.from_row)
+        return await connection_of(info, page, Project.from_row)
 
 
 @strawberry.type

@@ -81,13 +81,41 @@ async def test_a_failing_delivery_leaves_the_event_for_the_next_pass(make_platfo
         await events.emit("core.test.retry", {})
     calls = []
 
-    async def fails_once(event: events.Event) -> None:
-        calls.append(event.name)
-        if len(calls) == 1:
+    async def fails_twice(event: events.Event, alone: bool) -> None:
+        calls.append((event.name, alone))
+        if len(calls) <= 2:
             raise Boom
 
     with pytest.raises(Boom):
-        await events.deliver_pending(fails_once)
+        await events.deliver_pending(fails_twice)
     assert (await Event.get(name="core.test.retry")).delivered_at is None
-    assert [e.name for e in await events.deliver_pending(fails_once)] == ["core.test.retry"]
-    assert calls == ["core.test.retry", "core.test.retry"]
+    assert [e.name for e in await events.deliver_pending(fails_twice)] == ["core.test.retry"]
+    assert calls == [
+        ("core.test.retry", False),
+        ("core.test.retry", True),
+        ("core.test.retry", False),
+    ]
+
+
+async def test_a_batch_that_fails_together_is_handled_again_part_by_part(make_platform):
+    platform = await make_platform(plugins=["errands"])
+    await platform.deliver_events()
+    async with atomic():
+        await events.emit("core.test.first", {})
+        await events.emit("core.test.second", {})
+    seen = []
+
+    async def fails_unless_alone(event: events.Event, alone: bool) -> None:
+        seen.append((event.name, alone))
+        if event.name == "core.test.second" and not alone:
+            raise Boom
+
+    delivered = await events.deliver_pending(fails_unless_alone)
+    assert [e.name for e in delivered] == ["core.test.first", "core.test.second"]
+    assert seen == [
+        ("core.test.first", False),
+        ("core.test.second", False),
+        ("core.test.first", True),
+        ("core.test.second", True),
+    ]
+    assert await Event.filter(delivered_at=None).count() == 0

@@ -1,7 +1,8 @@
 """The sample plugin's tables (app label ``errands``)."""
 
 from tortoise import fields
-from tortoise.models import Model
+
+from crowdgraph.core.tables import Model
 
 
 class Errand(Model):

@@ -17,6 +17,7 @@ from crowdgraph.core.models import (
     WorkerProfile,
     WorkerSkill,
 )
+from crowdgraph.schema.context import Loader
 from crowdgraph.schema.relay import to_global_id
 
 SKILLS = """query($first: Int, $after: String) { skills(first: $first, after: $after) {
@@ -192,3 +193,17 @@ async def test_a_list_costs_the_same_statements_for_10_rows_as_for_100(
         sent.append(count_statements.statements[before:])
     assert len(sent[0]) == len(sent[1]), sent[1]
     assert len(sent[1]) <= 8
+
+
+@pytest.mark.parametrize("name", ["workers", "engagements", "projects"])
+async def test_a_list_loads_its_rows_related_objects_before_they_resolve(
+    name, platform, make_client, factory, clock, monkeypatch
+):
+    """Prefetching by selection set: no DataLoader round (a future and a task) per row."""
+    _, owner = await rows(platform, factory, clock, 30)
+    loads = []
+    original = Loader.load
+    monkeypatch.setattr(Loader, "load", lambda self, key: loads.append(key) or original(self, key))
+    result = await make_client(owner.token).query(LISTS[name], {"n": 30})
+    assert len(result.data[name]["nodes"]) == 30
+    assert loads == []

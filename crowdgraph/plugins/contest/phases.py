@@ -20,7 +20,7 @@ from crowdgraph.core import ledger, runtime
 from crowdgraph.core.actor import Actor
 from crowdgraph.core.errors import InvalidInput
 from crowdgraph.core.events import OPEN_WORK, emit, open_work
-from crowdgraph.core.transaction import atomic
+from crowdgraph.core.transaction import atomic, savepoint
 from crowdgraph.plugins.contest import awards, results
 from crowdgraph.plugins.contest.awards import MODEL, pool_reference
 from crowdgraph.plugins.contest.models import (
@@ -210,7 +210,7 @@ async def refresh(contest: Contest) -> Contest:
     """Apply every deadline that has passed (idempotent; safe in many processes)."""
     while contest.deadline is not None and contest.deadline <= runtime.now():
         try:
-            async with atomic():
+            async with savepoint():
                 if not await _step_by_deadline(contest):
                     return contest
         except Moved:
@@ -282,7 +282,7 @@ async def announce_winners(actor: Actor, contest: Contest) -> list[ContestAward]
             "contestId", "APPEALS_PENDING", f"{pending} appeals wait for a judge's answer"
         )
     try:
-        async with atomic():
+        async with savepoint():
             await _announce(contest, f"organizer:{actor.account_id}")
     except Moved:
         await contest.refresh_from_db()

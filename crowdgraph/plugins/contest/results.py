@@ -74,6 +74,7 @@ async def standings(contest: Contest) -> list[Standing]:
                 score=score,
                 submitted_at=submission.submitted_at,
                 registered_at=entries[submission.entry_id].registered_at,
+                account_id=entries[submission.entry_id].account_id,
             )
         )
     return rank(rows)

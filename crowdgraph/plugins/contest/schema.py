@@ -21,7 +21,8 @@ from crowdgraph.plugins.contest.scoring import TIE_RULE
 from crowdgraph.schema.context import Context
 from crowdgraph.schema.errors import Payload, run_mutation
 from crowdgraph.schema.part import SchemaPart, by_project
-from crowdgraph.schema.relay import Connection, Node, connection, decode_id, to_global_id
+from crowdgraph.schema.prefetch import connection_of
+from crowdgraph.schema.relay import Connection, Node, decode_id, to_global_id
 from crowdgraph.schema.types import EngagementDetail, Long, Money, ProjectStage
 
 ContestPhase = strawberry.enum(m.Phase, name="ContestPhase")
@@ -355,7 +356,9 @@ class Contest(ProjectStage):
                 "you judge this contest: who entered stays hidden until winners are announced"
             )
         page = await _page(context, m.ContestEntry.filter(contest_id=self.pk), first, after)
-        return connection(page, lambda r: ContestEntry.from_row(r, self.organization_pk))
+        return await connection_of(
+            info, page, lambda r: ContestEntry.from_row(r, self.organization_pk)
+        )
 
     @strawberry.field(description="The caller's own entry, if they registered.")
     async def my_entry(self, info: strawberry.Info) -> ContestEntry | None:
@@ -373,7 +376,9 @@ class Contest(ProjectStage):
         _, page = await judging.submissions_to_judge(
             context.actor, self.pk, context.page(first, after)
         )
-        return connection(page, lambda r: ContestSubmission.from_row(r, self.organization_pk))
+        return await connection_of(
+            info, page, lambda r: ContestSubmission.from_row(r, self.organization_pk)
+        )
 
     @strawberry.field(description="Appeals: a judge sees those on their scores, organizers all.")
     async def appeals(self, info: strawberry.Info) -> list[ContestAppeal]:
@@ -415,15 +420,13 @@ async def leaderboard(context: Context, contest: m.Contest) -> list[ContestStand
         ranked = await m.ContestEntry.filter(
             contest_id=contest.id, status=m.EntryStatus.FINISHED, rank__isnull=False
         ).order_by("rank")
-        scores = [(e, e.final_score or 0) for e in ranked]
+        scores = [(e.id, e.account_id, e.final_score or 0) for e in ranked]
     elif organizer and contest.phase == m.Phase.APPEALS:
-        standings = await results.standings(contest)
-        rows = {e.id: e for e in await m.ContestEntry.filter(contest_id=contest.id)}
-        scores = [(rows[s.entry_id], s.score) for s in standings]
+        scores = [(s.entry_id, s.account_id, s.score) for s in await results.standings(contest)]
     else:
         return None
-    accounts = await context.by_id(Account).load_many([e.account_id for e, _ in scores])
-    prizes = await _awards_by_entry(context).load_many([e.id for e, _ in scores])
+    accounts = await context.by_id(Account).load_many([account for _, account, _ in scores])
+    prizes = await _awards_by_entry(context).load_many([entry for entry, _, _ in scores])
     return [
         ContestStanding(
             rank=position,
@@ -434,7 +437,7 @@ async def leaderboard(context: Context, contest: m.Contest) -> list[ContestStand
                 contest.currency,
             ),
         )
-        for position, ((_, score), account, won) in enumerate(
+        for position, ((_, _, score), account, won) in enumerate(
             zip(scores, accounts, prizes, strict=True), start=1
         )
     ]
@@ -772,7 +775,7 @@ class ContestQuery:
         query = m.Contest.filter(await contests.visible_rule(context.actor))
         page = await _page(context, query, first, after)
         page.items = [await phases.refresh(row) for row in page.items]
-        return connection(page, Contest.from_row)
+        return await connection_of(info, page, Contest.from_row)
 
 
 async def resolve_contest(context: Context, pk: int) -> Contest | None:

@@ -71,6 +71,8 @@ class Standing:
     score: int
     submitted_at: datetime
     registered_at: datetime
+    account_id: int
+    """The entrant's account (not part of the tie rule)."""
 
 
 def rank(standings: Iterable[Standing]) -> list[Standing]:

@@ -15,7 +15,7 @@ from crowdgraph.core.errors import Forbidden, InvalidInput
 from crowdgraph.core.events import emit
 from crowdgraph.core.models import EngagementStatus, WorkerProfile
 from crowdgraph.core.pages import Page, PageRequest, fetch_page
-from crowdgraph.core.transaction import atomic
+from crowdgraph.core.transaction import atomic, savepoint
 from crowdgraph.core.validation import Checks
 from crowdgraph.plugins.marketplace import escrow
 from crowdgraph.plugins.marketplace.common import MODEL, missing
@@ -327,7 +327,7 @@ async def release_overdue(*, contract_id: int | None = None) -> int:
     for milestone in await query.order_by("id"):
         contract = await Contract.get(id=milestone.contract_id)
         try:
-            async with atomic():
+            async with savepoint():
                 await _approve(milestone, contract, None, auto=True)
         except InvalidInput:
             continue  # another process decided it meanwhile

@@ -6,9 +6,9 @@ from enum import StrEnum
 from typing import Any
 
 from tortoise import fields
-from tortoise.models import Model
 
 from crowdgraph.core.models import Audience
+from crowdgraph.core.tables import Model
 
 
 class Pricing(StrEnum):

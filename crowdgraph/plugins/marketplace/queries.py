@@ -51,7 +51,8 @@ from crowdgraph.plugins.marketplace.types import (
 )
 from crowdgraph.schema.context import Context
 from crowdgraph.schema.part import NodeResolver, by_project
-from crowdgraph.schema.relay import Connection, connection, decode_id
+from crowdgraph.schema.prefetch import connection_of
+from crowdgraph.schema.relay import Connection, decode_id
 from crowdgraph.schema.types import Eligibility
 
 
@@ -76,7 +77,7 @@ class MarketplaceQuery:
             project_id=decode_id(project_id, "Project", field="projectId") if project_id else None,
             status=status,
         )
-        return connection(page, MarketplaceJob.from_row)
+        return await connection_of(info, page, MarketplaceJob.from_row)
 
     @strawberry.field(description="Proposals the caller may see: to their jobs, or their own.")
     async def marketplace_proposals(
@@ -93,7 +94,7 @@ class MarketplaceQuery:
             job_id=decode_id(job_id, "MarketplaceJob", field="jobId") if job_id else None,
             mine=mine,
         )
-        return connection(page, MarketplaceProposal.from_row)
+        return await connection_of(info, page, MarketplaceProposal.from_row)
 
     @strawberry.field(description="Contracts the caller is party to or manages.")
     async def marketplace_contracts(
@@ -107,7 +108,7 @@ class MarketplaceQuery:
         page = await contracts.list_contracts(
             info.context.actor, info.context.page(first, after), status=status
         )
-        return connection(page, MarketplaceContract.from_row)
+        return await connection_of(info, page, MarketplaceContract.from_row)
 
     @strawberry.field(description="Disputes the caller is party to (all of them, for admins).")
     async def marketplace_disputes(
@@ -120,7 +121,7 @@ class MarketplaceQuery:
         page = await disputes.list_disputes(
             info.context.actor, info.context.page(first, after), status
         )
-        return connection(page, MarketplaceDispute.from_row)
+        return await connection_of(info, page, MarketplaceDispute.from_row)
 
     @strawberry.field(description="Offers workers pitch, searchable by text, skill and price.")
     async def marketplace_offers(
@@ -142,7 +143,7 @@ class MarketplaceQuery:
             if wanted.worker_id
             else None,
         )
-        return connection(page, MarketplaceOffer.from_row)
+        return await connection_of(info, page, MarketplaceOffer.from_row)
 
     @strawberry.field(description="An organization's onboarding steps.")
     async def marketplace_onboarding_steps(
@@ -182,7 +183,7 @@ class MarketplaceQuery:
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
     ) -> Connection[MarketplaceInvitation]:
         page = await proposals.list_invitations(info.context.actor, info.context.page(first, after))
-        return connection(page, MarketplaceInvitation.from_row)
+        return await connection_of(info, page, MarketplaceInvitation.from_row)
 
     @strawberry.field(description="Screening exams, optionally for one skill.")
     async def marketplace_exams(
@@ -193,7 +194,7 @@ class MarketplaceQuery:
         after: str | None = None,
     ) -> Connection[MarketplaceExam]:
         page = await exams.list_exams(info.context.actor, info.context.page(first, after), skill)
-        return connection(page, MarketplaceExam.from_row)
+        return await connection_of(info, page, MarketplaceExam.from_row)
 
     @strawberry.field(
         description="Exam attempts: the caller's own (mine), or those at their organizations' checks."
@@ -212,7 +213,7 @@ class MarketplaceQuery:
             exam_id=decode_id(exam_id, "MarketplaceExam", field="examId") if exam_id else None,
             mine=mine,
         )
-        return connection(page, MarketplaceExamAttempt.from_row)
+        return await connection_of(info, page, MarketplaceExamAttempt.from_row)
 
     @strawberry.field(description="A worker's marketplace rating and job-success score.")
     async def marketplace_reputation(
@@ -250,7 +251,9 @@ class MarketplaceQuery:
         )
         # The search has the matched profiles already: their Worker fields need not read them again.
         info.context.by_id(WorkerProfile).prime_many({m.worker.id: m.worker for _, m in page.items})
-        return connection(page, lambda item: MarketplaceTalentMatch.of(item[1]), lambda i: i[0])
+        return await connection_of(
+            info, page, lambda item: MarketplaceTalentMatch.of(item[1]), lambda i: i[0]
+        )
 
     @strawberry.field(
         description="Open jobs that fit the calling worker, best first, with reasons."
@@ -263,7 +266,9 @@ class MarketplaceQuery:
             info.context.page(first, after),
             settings_of(info.context.platform).search_candidates,
         )
-        return connection(page, lambda item: MarketplaceJobMatch.of(item[1]), lambda i: i[0])
+        return await connection_of(
+            info, page, lambda item: MarketplaceJobMatch.of(item[1]), lambda i: i[0]
+        )
 
 
 # -- node, detail and stage resolvers --------------------------------------------------------

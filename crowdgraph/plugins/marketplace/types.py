@@ -25,6 +25,8 @@ from crowdgraph.plugins.marketplace.models import (
     TimeEntryStatus,
 )
 from crowdgraph.plugins.marketplace.search import JobMatch, TalentMatch
+from crowdgraph.schema.context import Context
+from crowdgraph.schema.prefetch import prefetcher
 from crowdgraph.schema.relay import Node, to_global_id
 from crowdgraph.schema.types import (
     Audience,
@@ -34,6 +36,8 @@ from crowdgraph.schema.types import (
     ProjectStage,
     Skill,
     Worker,
+    prefetch_workers,
+    worker_of,
 )
 
 for _enum in (
@@ -405,8 +409,13 @@ class MarketplaceTalentMatch:
         )
 
     @strawberry.field
-    async def worker(self, info: strawberry.Info) -> Worker:
-        return await _worker(info, self.worker_pk)
+    def worker(self, info: strawberry.Info) -> Worker:
+        return worker_of(info.context, self.worker_pk)
+
+
+@prefetcher(MarketplaceTalentMatch, "worker")
+async def _talent_workers(context: Context, matches: list[MarketplaceTalentMatch]) -> list[Worker]:
+    return await prefetch_workers(context, (m.worker_pk for m in matches))
 
 
 @strawberry.type(description="A job recommended to a worker, with why it fits.")

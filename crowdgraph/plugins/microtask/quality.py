@@ -35,7 +35,7 @@ ONLINE_FALLBACK = "weighted"
 MIN_ANSWERS_TO_STOP = 2
 
 
-async def record_answer(config: Config, batch: Batch, assignment: Assignment) -> WorkerStanding:
+async def record_answer(config: Config, batch: Batch, assignment: Assignment) -> None:
     """Count an answer in the worker's standing; a gold answer moves their accuracy."""
     standing, _ = await WorkerStanding.get_or_create(
         batch_id=batch.id, worker_id=assignment.worker_id
@@ -46,10 +46,9 @@ async def record_answer(config: Config, batch: Batch, assignment: Assignment) ->
         if assignment.correct:
             changes["gold_correct"] = F("gold_correct") + 1
     await WorkerStanding.filter(id=standing.id).update(**changes)
-    await standing.refresh_from_db()
-    if assignment.is_gold:
+    if assignment.is_gold:  # only gold answers move the accuracy that is judged
+        await standing.refresh_from_db()
         await _judge_standing(config, batch, standing)
-    return standing
 
 
 async def _judge_standing(config: Config, batch: Batch, standing: WorkerStanding) -> None:

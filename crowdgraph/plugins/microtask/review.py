@@ -12,7 +12,7 @@ from crowdgraph.core.actor import Actor
 from crowdgraph.core.errors import InvalidInput, NotFound
 from crowdgraph.core.models import EngagementStatus, WorkerProfile
 from crowdgraph.core.pages import Page, PageRequest, fetch_page
-from crowdgraph.core.transaction import atomic
+from crowdgraph.core.transaction import atomic, savepoint
 from crowdgraph.core.validation import Checks
 from crowdgraph.plugins.microtask.batches import get_managed_batch, hold_reference
 from crowdgraph.plugins.microtask.config import NAME, Config
@@ -169,9 +169,15 @@ async def auto_approve(config: Config, limit: int = 500) -> int:
     for assignment in due:
         batch = await Batch.get(id=assignment.batch_id)
         try:
-            await pay_answer(
-                config, batch, assignment, AssignmentStatus.SUBMITTED, reviewer_id=None, auto=True
-            )
+            async with savepoint():
+                await pay_answer(
+                    config,
+                    batch,
+                    assignment,
+                    AssignmentStatus.SUBMITTED,
+                    reviewer_id=None,
+                    auto=True,
+                )
         except InvalidInput:
             continue  # reviewed by someone else meanwhile
         approved += 1

@@ -32,10 +32,10 @@ from crowdgraph.plugins.microtask.models import (
 from crowdgraph.schema.context import Context, Loader
 from crowdgraph.schema.errors import Payload, run_mutation
 from crowdgraph.schema.part import SchemaPart, by_project
+from crowdgraph.schema.prefetch import connection_of
 from crowdgraph.schema.relay import (
     Connection,
     Node,
-    connection,
     decode_id,
     to_global_id,
     wide_keys,
@@ -207,7 +207,7 @@ class MicrotaskBatch(ProjectStage):
         page = await batches.list_tasks(
             info.context.actor, self.pk, info.context.page(first, after), status
         )
-        return connection(page, MicrotaskTask.from_row)
+        return await connection_of(info, page, MicrotaskTask.from_row)
 
     @strawberry.field(
         description="Answers of this batch for its requester to review (submitted by default)."
@@ -222,7 +222,7 @@ class MicrotaskBatch(ProjectStage):
         page = await review.answers_to_review(
             info.context.actor, self.pk, info.context.page(first, after), status
         )
-        return connection(page, MicrotaskAssignment.from_row)
+        return await connection_of(info, page, MicrotaskAssignment.from_row)
 
 
 @strawberry.input
@@ -460,7 +460,8 @@ class MicrotaskQuery:
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
     ) -> Connection[MicrotaskBatch]:
         page = await work.feed(info.context.actor, info.context.page(first, after))
-        return connection(
+        return await connection_of(
+            info,
             page,
             lambda item: MicrotaskBatch.from_row(item.batch, item.median_seconds),
             key=lambda item: item.batch.id,
@@ -481,7 +482,7 @@ class MicrotaskQuery:
             info.context.page(first, after),
             status,
         )
-        return connection(page, MicrotaskBatch.from_row)
+        return await connection_of(info, page, MicrotaskBatch.from_row)
 
     @strawberry.field(description="The calling worker's assignments, newest last.")
     async def my_microtask_assignments(
@@ -494,7 +495,7 @@ class MicrotaskQuery:
         page = await work.my_assignments(
             info.context.actor, info.context.page(first, after), status
         )
-        return connection(page, MicrotaskAssignment.from_row)
+        return await connection_of(info, page, MicrotaskAssignment.from_row)
 
 
 @strawberry.type

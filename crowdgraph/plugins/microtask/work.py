@@ -46,12 +46,17 @@ DETAIL_TYPE = "MicrotaskAssignment"
 RECENT_ANSWERS = 101
 """Median time on task is taken over a batch's most recent answers."""
 
+# "Not yet answered by this worker" is a scalar subquery, not NOT EXISTS: PostgreSQL may turn NOT
+# EXISTS into a merge anti join, which reads the (task_id, worker_id) index from the lowest task id up
+# to the first open one, so a claim slows as the batch's done part grows. A scalar subquery is never
+# made a join: each candidate, in claim order, costs one probe of that unique index (SQLite plans it
+# the same way), and a claim costs the candidates it passes by, whatever the size of the batch.
 _PICK = """
 SELECT t.id FROM microtask_task t
 WHERE t.batch_id = {batch} AND t.status = 'open' AND t.is_gold = {gold}
-  AND NOT EXISTS (
-    SELECT 1 FROM microtask_assignment a WHERE a.task_id = t.id AND a.worker_id = {worker}
-  )
+  AND (
+    SELECT 1 FROM microtask_assignment a WHERE a.task_id = t.id AND a.worker_id = {worker} LIMIT 1
+  ) IS NULL
 ORDER BY {order}
 LIMIT 1"""
 _TAKE = """
@@ -78,16 +83,23 @@ def take_statement(dialect: str, scheduling: Scheduling) -> str:
     return _TAKE.format(pick=pick)
 
 
+_BLOCKED_OR_RESTRICTED = """
+SELECT
+  EXISTS (SELECT 1 FROM microtask_block b WHERE b.organization_id = {org} AND b.worker_id = {worker}
+    AND (b.batch_id = {batch} OR b.batch_id IS NULL)) AS blocked,
+  EXISTS (SELECT 1 FROM microtask_worker_standing s WHERE s.batch_id = {batch}
+    AND s.worker_id = {worker} AND s.restricted) AS restricted"""
+
+
 async def refusal(worker: WorkerProfile, batch: Batch) -> str | None:
     """Why a worker may not claim in a batch (blocked, restricted, not eligible), or None."""
-    blocked = await Block.filter(
-        Q(batch_id=batch.id) | Q(batch_id=None),
-        organization_id=batch.organization_id,
-        worker_id=worker.id,
-    ).exists()
-    if blocked:
+    db = Block._meta.db
+    marks = ("$1", "$2", "$3") if db.capabilities.dialect == "postgres" else ("?1", "?2", "?3")
+    statement = _BLOCKED_OR_RESTRICTED.format(org=marks[0], worker=marks[1], batch=marks[2])
+    _, rows = await db.execute_query(statement, [batch.organization_id, worker.id, batch.id])
+    if rows[0]["blocked"]:
         return "you are blocked from this batch"
-    if await WorkerStanding.exists(batch_id=batch.id, worker_id=worker.id, restricted=True):
+    if rows[0]["restricted"]:
         return "your gold accuracy in this batch fell below the minimum"
     verdict = await eligibility.check(worker, batch.requirements)
     return None if verdict.eligible else "; ".join(verdict.reasons)
@@ -151,6 +163,7 @@ async def claim_next(
             detail_id=assignment.id,
             pay_amount=batch.reward,
             title=batch.title,
+            currency=batch.currency,
         )
         assignment.engagement_id = engagement.id
         await assignment.save(update_fields=["engagement_id"])
@@ -251,19 +264,22 @@ async def submit(actor: Actor, config: Config, assignment_id: int, answer: Any) 
     async with atomic():
         task = await Task.get(id=assignment.task_id)
         correct = same_answer(batch.answer_spec, answer, task.gold) if task.is_gold else None
+        changes = {
+            "status": AssignmentStatus.SUBMITTED,
+            "answer": wrapped(answer),
+            "submitted_at": now,
+            "time_on_task": seconds,
+            "correct": correct,
+            "too_fast": seconds < config.settings.fast_answer_seconds,
+        }
         moved = await Assignment.filter(id=assignment.id, status=AssignmentStatus.CLAIMED).update(
-            status=AssignmentStatus.SUBMITTED,
-            answer=wrapped(answer),
-            submitted_at=now,
-            time_on_task=seconds,
-            correct=correct,
-            too_fast=seconds < config.settings.fast_answer_seconds,
+            **changes
         )
         if not moved:
             raise InvalidInput.one(
                 "assignmentId", "NOT_CLAIMED", "the assignment is no longer claimed"
             )
-        await assignment.refresh_from_db()
+        assignment.update_from_dict(changes)  # what was written: no need to read it back
         if assignment.engagement_id is not None:
             await engagements.add_time(assignment.engagement_id, seconds)
         await record_answer(config, batch, assignment)

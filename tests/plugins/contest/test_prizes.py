@@ -8,7 +8,9 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def standings(*scores: int) -> list[Standing]:
-    return [Standing(i + 1, s, T0 + timedelta(minutes=i), T0) for i, s in enumerate(scores)]
+    return [
+        Standing(i + 1, s, T0 + timedelta(minutes=i), T0, 100 + i) for i, s in enumerate(scores)
+    ]
 
 
 def test_places_go_to_qualified_entrants_in_rank_order():
@@ -49,7 +51,7 @@ def test_weighted_score_is_rounded_half_up_in_hundredths_of_a_percent():
 
 
 def test_ties_go_to_the_earlier_submission_then_the_earlier_registration():
-    late = Standing(1, 8000, T0 + timedelta(hours=2), T0)
-    early = Standing(2, 8000, T0 + timedelta(hours=1), T0 + timedelta(hours=1))
-    best = Standing(3, 9000, T0 + timedelta(hours=3), T0)
+    late = Standing(1, 8000, T0 + timedelta(hours=2), T0, 101)
+    early = Standing(2, 8000, T0 + timedelta(hours=1), T0 + timedelta(hours=1), 102)
+    best = Standing(3, 9000, T0 + timedelta(hours=3), T0, 103)
     assert [s.entry_id for s in rank([late, early, best])] == [3, 2, 1]

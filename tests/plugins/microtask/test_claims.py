@@ -153,3 +153,47 @@ async def test_a_blocked_worker_cannot_claim(shop: Shop) -> None:
     )
     with pytest.raises(Forbidden):
         await work.claim_next(worker.actor, batch.id)
+
+
+@pytest.mark.parametrize("scheduling", list(batches.Scheduling))
+async def test_a_claim_passes_by_open_tasks_the_worker_answered_or_released(
+    shop: Shop, scheduling: batches.Scheduling
+) -> None:
+    batch = await shop.batch(tasks=4, overlap=2, scheduling=scheduling)
+    worker = await shop.factory.worker()
+    answered = await work.claim_next(worker.actor, batch.id)
+    assert answered is not None
+    await work.submit(worker.actor, shop.config, answered.id, "cat")
+    released = await work.claim_next(worker.actor, batch.id)
+    assert released is not None
+    await work.release(worker.actor, released.id)
+    third = await work.claim_next(worker.actor, batch.id)
+    assert third is not None
+    ids = sorted(await Task.filter(batch_id=batch.id).values_list("id", flat=True))
+    assert (answered.task_id, released.task_id, third.task_id) == tuple(ids[:3])
+
+
+async def _take_plan(batch_id: int, worker_id: int, scheduling: batches.Scheduling) -> str:
+    connection = Task._meta.db
+    dialect = connection.capabilities.dialect
+    explain, column = (
+        ("EXPLAIN", "QUERY PLAN") if dialect == "postgres" else ("EXPLAIN QUERY PLAN", "detail")
+    )
+    statement = work.take_statement(dialect, scheduling)
+    _, rows = await connection.execute_query(f"{explain} {statement}", [batch_id, False, worker_id])
+    return "\n".join(row[column] for row in rows)
+
+
+@pytest.mark.parametrize("scheduling", list(batches.Scheduling))
+async def test_the_answered_check_probes_each_candidate_rather_than_joining_all_answers(
+    shop: Shop, scheduling: batches.Scheduling
+) -> None:
+    batch = await shop.batch(tasks=3, scheduling=scheduling)
+    worker = await shop.factory.worker()
+    assert worker.worker is not None
+    plan = await _take_plan(batch.id, worker.worker.id, scheduling)
+    if Task._meta.db.capabilities.dialect == "postgres":
+        # An anti join can read the worker's answers over the whole batch (merge anti join).
+        assert "Anti Join" not in plan and "SubPlan" in plan, plan
+    else:
+        assert "(task_id=? AND worker_id=?)" in plan, plan

@@ -9,10 +9,12 @@ from crowdgraph.schema.relay import to_global_id
 from tests.plugins.microtask.conftest import LABELS, Shop
 
 FEED = """query { microtaskFeed(first: 100) { nodes { id title reward { amount currency } hourlyPay { amount } medianSeconds } } }"""
-FEED_STATEMENTS = 8
-"""Authentication, blocks, restrictions, the page of batches, requirement checks, median times."""
-REVIEW_STATEMENTS = 8
-"""Authentication, the batch, the page of answers, then their tasks and standings in one each."""
+FEED_STATEMENTS = 6
+"""Authentication (token, account, memberships and worker profile in one), blocks, restrictions,
+the page of batches, requirement checks, median times."""
+REVIEW_STATEMENTS = 7
+"""Authentication (one statement), the batch, the page of answers, then their tasks and standings
+in one each."""
 REVIEW = """query($id: ID!) { node(id: $id) { ... on MicrotaskBatch { answers(first: 100) {
   nodes { id status answer timeOnTask workerGoldAccuracy task { id input } } } } } }"""
 
