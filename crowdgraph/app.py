@@ -31,10 +31,12 @@ from crowdgraph.config import Settings, load_settings
 from crowdgraph.core.accounts import authenticate
 from crowdgraph.core.actor import Actor
 from crowdgraph.core.errors import NotAuthenticated
+from crowdgraph.core.events import pending_count
 from crowdgraph.db import database_unavailable, read_retrying, renew_connections
-from crowdgraph.observability import RequestIds, configure_logging, metrics_endpoint
-from crowdgraph.platform import Platform
+from crowdgraph.observability import RequestIds, configure_logging, metrics_routes
+from crowdgraph.platform import Delivery, Platform
 from crowdgraph.ratelimit import RateLimit
+from crowdgraph.requestdb import request_connection
 from crowdgraph.schema.build import BuiltSchema, build_schema
 from crowdgraph.schema.context import Context
 from crowdgraph.schema.errors import DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE_MESSAGE
@@ -66,16 +68,20 @@ class GraphQLApp(GraphQL):
         self.registry = built.registry
 
     def parse_json(self, data: str | bytes) -> Any:
-        """A body (or GET's variables) must be UTF-8 JSON holding an object, without NUL characters
-        (no database stores them in text): anything else is the caller's mistake, answered 400."""
+        """A body (or GET's variables) must be UTF-8 JSON holding an object, nested at most
+        MAX_JSON_DEPTH levels, its text without NUL characters or lone surrogates (no database
+        stores them): anything else is the caller's mistake, answered 400."""
         try:
             found = json.loads(data)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise HTTPException(400, "Unable to parse request body as JSON") from exc
+        except RecursionError as exc:  # nested far deeper than the limit
+            raise HTTPException(400, TOO_DEEP) from exc
         if not isinstance(found, dict | list):
             raise HTTPException(400, "the request body must be a JSON object")
-        if holds_nul(found):
-            raise HTTPException(400, "text must not contain NUL characters (U+0000)")
+        problem = json_problem(found)
+        if problem is not None:
+            raise HTTPException(400, problem)
         return found
 
     async def run(  # type: ignore[override]
@@ -171,17 +177,31 @@ _wants_graphql_response: contextvars.ContextVar[bool] = contextvars.ContextVar(
 
 NUL_ESCAPE = re.compile(r"\\u(0000|\{0+\})")
 """A NUL written as an escape inside a GraphQL string literal."""
+SURROGATE = re.compile(r"[\ud800-\udfff]")
+MAX_JSON_DEPTH = 64
+TOO_DEEP = f"JSON must not be nested more than {MAX_JSON_DEPTH} levels deep"
 
 
-def holds_nul(value: object) -> bool:
-    """Whether a decoded JSON value has a NUL in any string, or a GraphQL document escapes one."""
-    if isinstance(value, str):
-        return "\x00" in value or NUL_ESCAPE.search(value) is not None
-    if isinstance(value, dict):
-        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(holds_nul(item) for item in value)
-    return False
+def json_problem(value: object) -> str | None:
+    """What is wrong with a decoded body: nesting deeper than MAX_JSON_DEPTH, a NUL in a string
+    (or escaped in a GraphQL document), a lone surrogate; None when nothing is. No recursion:
+    a deep body must not exhaust the stack."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item or NUL_ESCAPE.search(item) is not None:
+                return "text must not contain NUL characters (U+0000)"
+            if SURROGATE.search(item) is not None:
+                return (
+                    "text must be Unicode: a lone surrogate (U+D800 to U+DFFF) is not a character"
+                )
+        elif isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                return TOO_DEEP
+            inner = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in inner)
+    return None
 
 
 def lost_the_database(result: ExecutionResult) -> bool:
@@ -210,7 +230,9 @@ def failed_before_execution(result: ExecutionResult) -> bool:
 
 
 class ActivatePlatform:
-    """Pure ASGI middleware: each request and WebSocket runs with the platform's database and clock."""
+    """Pure ASGI middleware: each request and WebSocket runs with the platform's database and clock;
+    a GraphQL request over HTTP keeps one database connection for all its statements
+    (``request_connection``)."""
 
     def __init__(self, app: ASGIApp, platform: Platform) -> None:
         self.app = app
@@ -221,7 +243,11 @@ class ActivatePlatform:
             await self.app(scope, receive, send)
             return
         with self.platform.activate():
-            await self.app(scope, receive, send)
+            if scope["type"] != "http" or scope["path"] != "/graphql":
+                await self.app(scope, receive, send)
+                return
+            async with request_connection():
+                await self.app(scope, receive, send)
 
 
 class LimitBody:
@@ -300,16 +326,29 @@ def error_response(status: int, message: str, code: str) -> Response:
     )
 
 
+DELIVERY_STUCK_SECONDS = 30.0
+"""Event delivery failing for longer than this makes the process unhealthy."""
+
+
 async def healthz(request: Request) -> Response:
+    """200 while the database answers and events are delivered; 503 with the reason otherwise.
+    ``outbox`` is the number of events committed but not yet delivered."""
     try:
         context = get_current_context()
         if context is None:
             raise RuntimeError("database not initialised")
         db = context.db()
         await read_retrying(lambda: db.execute_query("SELECT 1"))
+        outbox = await read_retrying(pending_count)
     except Exception as exc:
         return JSONResponse({"status": "error", "database": str(exc)}, status_code=503)
-    return JSONResponse({"status": "ok", "database": "ok"})
+    delivery: Delivery = request.app.state.platform.delivery
+    failing = delivery.failing_for()
+    if failing > DELIVERY_STUCK_SECONDS:
+        events = f"delivery failing for {failing:.0f} s: {delivery.error}"
+        body = {"status": "error", "database": "ok", "events": events, "outbox": outbox}
+        return JSONResponse(body, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok", "events": "ok", "outbox": outbox})
 
 
 def settle_startup_objects() -> None:
@@ -344,7 +383,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
-            Route("/metrics", metrics_endpoint),
+            *metrics_routes(platform.settings.server),
         ],
         lifespan=lifespan,
     )
@@ -354,7 +393,10 @@ def create_app(
     app.add_middleware(LimitTime, seconds=server.request_seconds)
     app.add_middleware(LimitBody, max_bytes=server.max_body_bytes)
     app.add_middleware(
-        RateLimit, per_token=server.rate_limit_per_token, per_address=server.rate_limit_per_address
+        RateLimit,
+        per_token=server.rate_limit_per_token,
+        per_address=server.rate_limit_per_address,
+        trusted_proxies=server.trusted_proxies,
     )
     app.add_middleware(ActivatePlatform, platform=platform)
     app.add_middleware(RequestIds)

@@ -121,6 +121,7 @@ def serve_settings(
         workers=processes,
         log_config=None,  # the app configures JSON logs in every worker process
         timeout_graceful_shutdown=30,
+        proxy_headers=False,  # crowdgraph.ratelimit reads X-Forwarded-For, from trusted_proxies only
     )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, IPvAnyNetwork, ValidationError
 
 DEFAULT_CONFIG = "plugins.toml"
 DEFAULT_DATABASE_URL = "sqlite://crowdgraph.sqlite3"
@@ -27,9 +27,19 @@ class ServerSettings(BaseModel, extra="forbid"):
     request_seconds: float = Field(default=30, ge=0)
     """Longest an HTTP request may take before it is stopped with 503; 0 turns the limit off."""
     rate_limit_per_token: int = Field(default=600, ge=0)
-    """Requests a minute per bearer token (bursts up to a sixth of it); 0 turns the limit off."""
+    """Requests a minute per bearer token that authenticates (bursts up to a sixth of it);
+    0 turns this limit off (such requests are then not limited at all)."""
     rate_limit_per_address: int = Field(default=300, ge=0)
-    """Requests a minute per client address, for requests without a token; 0 turns it off."""
+    """Requests a minute per client address, for requests without a token that authenticates
+    (none, or a malformed or made-up one); 0 turns this limit off."""
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
+    """Addresses or networks of the proxies in front of the server (e.g. ``["10.0.0.0/8"]``):
+    only a request from one of them has its X-Forwarded-For believed. Empty: never believed."""
+    metrics: bool = True
+    """Serve Prometheus metrics at /metrics; false: no such route (404)."""
+    metrics_token: str = ""
+    """When set, /metrics asks for ``Authorization: Bearer <metrics_token>``; give it from the
+    environment: ``metrics_token = { env = "NAME" }``."""
 
 
 class DatabaseSettings(BaseModel, extra="forbid"):
@@ -42,6 +52,9 @@ class GraphQLSettings(BaseModel, extra="forbid"):
     max_depth: int = Field(default=12, ge=2)
     max_aliases: int = Field(default=30, ge=1)
     max_tokens: int = Field(default=5_000, ge=100)
+    max_selections: int = Field(default=500, ge=10)
+    """Most fields and fragments a document may write (a fragment's contents counted once); more
+    is refused before validation, whose cost grows with them."""
     max_page_size: int = Field(default=100, ge=1)
     default_page_size: int = Field(default=20, ge=1)
     max_nodes: int = Field(default=50_000, ge=1)
@@ -54,6 +67,13 @@ class AuthSettings(BaseModel, extra="forbid"):
     """How long a login token lives."""
     api_token_days: int = Field(default=90, ge=1)
     """Default lifetime of an API token created without an expiry."""
+    login_failures_per_account: int = Field(default=10, ge=0)
+    """Failed logins for one email within login_window_minutes; more are refused until the
+    oldest leaves the window (against guessing one account's password). 0 turns it off."""
+    login_failures_per_address: int = Field(default=50, ge=0)
+    """Failed logins from one client address within login_window_minutes, whichever emails
+    (against trying a few passwords on many accounts). 0 turns it off."""
+    login_window_minutes: int = Field(default=15, ge=1)
 
 
 class PluginsSettings(BaseModel, extra="allow"):

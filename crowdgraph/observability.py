@@ -7,12 +7,13 @@ directory (``PROMETHEUS_MULTIPROC_DIR``, set by ``serve``), so one scrape sees t
 from __future__ import annotations
 
 import contextvars
+import hmac
 import json
 import logging
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,12 +28,13 @@ from prometheus_client import (
 )
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
-from crowdgraph.core.errors import DomainError
+from crowdgraph.config import ServerSettings
 from crowdgraph.core.events import pending_count
-from crowdgraph.schema.errors import callers_error
+from crowdgraph.schema.errors import callers_error, domain_error
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
     "crowdgraph_request_id", default="-"
@@ -54,6 +56,8 @@ OUTBOX_DEPTH = Gauge(
     "crowdgraph_outbox_depth", "Committed events not yet delivered.", multiprocess_mode="max"
 )
 WEBHOOK_FAILURES = Counter("crowdgraph_webhook_failures_total", "Webhook deliveries that failed.")
+OPERATION_NAMES_KEPT = 100
+OPERATION_NAME_LENGTH = 64
 
 
 class JsonFormatter(logging.Formatter):
@@ -126,14 +130,37 @@ class RequestIds:
             request_id.reset(token)
 
 
+class OperationNames:
+    """The operation labels of one server: the first OPERATION_NAMES_KEPT names it sees (of at
+    most OPERATION_NAME_LENGTH characters), then ``other``.
+
+    Callers choose operation names, and each label is a time series kept until the process ends.
+    """
+
+    def __init__(self) -> None:
+        self.known: set[str] = set()
+
+    def label(self, name: str | None) -> str:
+        if name is None:
+            return "anonymous"
+        if name not in self.known:
+            if len(self.known) >= OPERATION_NAMES_KEPT or len(name) > OPERATION_NAME_LENGTH:
+                return "other"
+            self.known.add(name)
+        return name
+
+
 class Metrics(SchemaExtension):
     """Times every GraphQL operation and counts its errors by code."""
+
+    def __init__(self, names: OperationNames) -> None:
+        self.names = names
 
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
         yield
         context = self.execution_context
-        operation = context.operation_name or "anonymous"
+        operation = self.names.label(context.operation_name)
         try:
             kind = context.operation_type.value
         except RuntimeError:  # the document did not parse
@@ -141,10 +168,10 @@ class Metrics(SchemaExtension):
         GRAPHQL_SECONDS.labels(operation, kind).observe(time.perf_counter() - started)
         result = context.result
         for error in result.errors if result and result.errors else []:
-            original = error.original_error
+            domain = domain_error(error.original_error)
             code = (
-                original.code
-                if isinstance(original, DomainError)
+                domain.code
+                if domain is not None
                 else (
                     (error.extensions or {}).get("code")
                     or ("GRAPHQL_VALIDATION" if callers_error(error) else "INTERNAL")
@@ -153,10 +180,30 @@ class Metrics(SchemaExtension):
             GRAPHQL_ERRORS.labels(operation, code).inc()
 
 
-async def metrics_endpoint(request: Request) -> Response:
-    OUTBOX_DEPTH.set(await pending_count())
-    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+def metrics_routes(server: ServerSettings) -> list[Route]:
+    """``/metrics``, unless ``server.metrics`` turns it off; behind ``server.metrics_token``
+    (``Authorization: Bearer <token>``) when one is set."""
+    if not server.metrics:
+        return []
+    return [Route("/metrics", metrics_endpoint(server.metrics_token))]
+
+
+def metrics_endpoint(token: str) -> Callable[[Request], Awaitable[Response]]:
+    expected = f"Bearer {token}".encode()
+
+    async def metrics(request: Request) -> Response:
+        given = request.headers.get("authorization", "").encode()
+        if token and not hmac.compare_digest(given, expected):
+            return Response(
+                "/metrics needs 'Authorization: Bearer <server.metrics_token>'\n",
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        OUTBOX_DEPTH.set(await pending_count())
+        if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics

@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, cast
 
 import pluggy
@@ -23,11 +25,36 @@ from crowdgraph.core.eligibility import CORE_KINDS, RequirementKind
 from crowdgraph.core.events import Event, deliver_pending, load_events
 from crowdgraph.core.locks import exclusive
 from crowdgraph.core.runtime import Clock, Runtime
-from crowdgraph.core.transaction import atomic
-from crowdgraph.db import engine, tortoise_config
+from crowdgraph.core.transaction import savepoint
+from crowdgraph.db import database_unavailable, engine, renew_connections, tortoise_config
 from crowdgraph.plugins import LoadedPlugin, PluginError, load_plugins
 
 log = logging.getLogger("crowdgraph")
+
+DISPATCH_PAUSE_SECONDS = 1.0
+"""How often the dispatcher looks at the outbox when no commit wakes it."""
+DISPATCH_BACKOFF_SECONDS = 10.0
+"""The longest pause between attempts while delivery keeps failing."""
+
+
+@dataclass
+class Delivery:
+    """How event delivery is going: since when it has been failing (monotonic time), and why."""
+
+    failing_since: float | None = None
+    error: str = ""
+
+    def failed(self, error: BaseException) -> None:
+        if self.failing_since is None:
+            self.failing_since = time.monotonic()
+        self.error = f"{type(error).__name__}: {error}"
+
+    def succeeded(self) -> None:
+        self.failing_since, self.error = None, ""
+
+    def failing_for(self) -> float:
+        """Seconds since delivery last worked, if it has failed since; else 0."""
+        return 0.0 if self.failing_since is None else time.monotonic() - self.failing_since
 
 
 class Platform:
@@ -54,6 +81,7 @@ class Platform:
         self.broker = self._broker()
         self.tortoise = TortoiseContext()
         self._wake = asyncio.Event()
+        self.delivery = Delivery()
         self._dispatcher: asyncio.Task[None] | None = None
         self._jobs: list[asyncio.Task[None]] = []
 
@@ -138,12 +166,16 @@ class Platform:
             except Exception:
                 log.exception("plugin %s failed in %s", impl.plugin_name, name)
 
-    async def handle_event(self, event: Event) -> None:
-        """Run every plugin's handle_event; each in a savepoint, so one failure undoes only its own writes."""
+    async def handle_event(self, event: Event, alone: bool = True) -> None:
+        """Run every plugin's handle_event. ``alone``: each in a savepoint, and a failure is logged
+        (it undoes only that plugin's writes); else together, and a failure is raised."""
         for impl in self.pm.hook.handle_event.get_hookimpls():
+            handler = cast(Callable[..., Awaitable[None]], impl.function)
+            if not alone:
+                await handler(platform=self, event=event)
+                continue
             try:
-                handler = cast(Callable[..., Awaitable[None]], impl.function)
-                async with atomic():
+                async with savepoint():
                     await handler(platform=self, event=event)
             except Exception:
                 log.exception(
@@ -188,14 +220,24 @@ class Platform:
         self._wake.set()
 
     async def _dispatch_forever(self) -> None:
+        """Deliver after each commit and every second; while delivery fails, retry with back-off,
+        on new connections when the database dropped the ones in the pool."""
+        pause = DISPATCH_PAUSE_SECONDS
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+                await asyncio.wait_for(self._wake.wait(), timeout=pause)
             self._wake.clear()
             try:
                 await self.deliver_events()
-            except Exception:
-                log.exception("event delivery failed; retrying")
+            except Exception as exc:
+                self.delivery.failed(exc)
+                pause = min(pause * 2, DISPATCH_BACKOFF_SECONDS)
+                log.exception("event delivery failed; retrying in %g s", pause)
+                if database_unavailable(exc):
+                    await renew_connections()
+            else:
+                self.delivery.succeeded()
+                pause = DISPATCH_PAUSE_SECONDS
 
     async def start_background(self) -> None:
         await self.broker.start()

@@ -9,6 +9,7 @@ import httpx
 import pytest
 import strawberry
 
+import crowdgraph.app
 from crowdgraph import hookimpl
 from crowdgraph.app import create_app
 from crowdgraph.config import ServerSettings
@@ -16,6 +17,7 @@ from crowdgraph.manifest import Manifest
 from crowdgraph.platform import Platform
 from crowdgraph.schema.part import SchemaPart
 from crowdgraph.testing import settings_for
+from tests.deployment.conftest import wait_for
 
 INTROSPECTION = "{ __schema { queryType { name } } }"
 
@@ -61,6 +63,39 @@ async def test_healthz_is_ok_while_the_database_answers_and_503_once_it_is_close
     down = await http.get("/healthz")
     assert down.status_code == 503
     assert down.json()["status"] == "error"
+
+
+async def test_healthz_is_503_while_event_delivery_keeps_failing_and_200_once_it_recovers(
+    make_platform, make_client, monkeypatch
+):
+    platform = await make_platform(plugins=[])
+    http = make_client().http
+    monkeypatch.setattr(crowdgraph.app, "DELIVERY_STUCK_SECONDS", 0.0)
+    deliver = platform.deliver_events
+
+    async def connection_closed() -> int:
+        raise ConnectionResetError("connection is closed")
+
+    async def health(status: int) -> dict[str, Any] | None:
+        response = await http.get("/healthz")
+        return response.json() if response.status_code == status else None
+
+    monkeypatch.setattr(platform, "deliver_events", connection_closed)
+    await platform.start_background()
+    try:
+        stuck = await wait_for(lambda: health(503))
+        assert stuck["database"] == "ok"
+        assert stuck["events"].endswith("ConnectionResetError: connection is closed")
+        assert stuck["outbox"] == 0
+        monkeypatch.setattr(platform, "deliver_events", deliver)
+        assert await wait_for(lambda: health(200)) == {
+            "status": "ok",
+            "database": "ok",
+            "events": "ok",
+            "outbox": 0,
+        }
+    finally:
+        await platform.stop_background()
 
 
 @pytest.mark.parametrize(("env", "served"), [("development", True), ("production", False)])

@@ -1,8 +1,11 @@
 """Query limits hold (depth, aliases, nodes, no suggestions in production), including the known
 bypasses: introspection-like names, fragments spread into fragments."""
 
+import time
+
 import graphql
 import pytest
+from graphql.validation.rules import overlapping_fields_can_be_merged as overlapping
 
 from crowdgraph.config import GraphQLSettings
 from crowdgraph.schema.build import Documents
@@ -175,7 +178,7 @@ def test_documents_are_validated_once_and_forgotten_beyond_their_budget():
             validated.append(node)
 
     schema = graphql.build_schema("type Query { a: Int b: Int }")
-    documents = Documents((Counted,), hide_suggestions=False, budget=12)
+    documents = Documents((Counted,), hide_suggestions=False, budget=12, max_selections=10)
     first = documents.parsed("{ a }", {})
     assert documents.parsed("{ a }", {}) is first
     documents.errors(schema, first)
@@ -184,3 +187,89 @@ def test_documents_are_validated_once_and_forgotten_beyond_their_budget():
     documents.parsed("{ b }", {})
     documents.parsed("{ a b }", {})  # 17 characters kept: "{ a }", the oldest, goes
     assert documents.parsed("{ a }", {}) is not first
+
+
+def test_a_document_sent_again_with_other_comments_and_spacing_is_not_validated_again():
+    validated = []
+
+    class Counted(graphql.ValidationRule):
+        def enter_document(self, node, *_):
+            validated.append(node)
+
+    schema = graphql.build_schema("type Query { a: Int b: Int }")
+    rules = (Counted, graphql.FieldsOnCorrectTypeRule)
+    documents = Documents(rules, hide_suggestions=False, budget=1000, max_selections=10)
+    for text in ("{ a b } # 1", "# 2\n{a,  b}", "{\n  a\n  b\n}"):
+        assert documents.errors(schema, documents.parsed(text, {})) == []
+    assert len(validated) == 1
+    assert documents.errors(schema, documents.parsed("{ a c }", {}))
+    assert documents.errors(schema, documents.parsed("{ a c } # again", {}))
+    assert len(validated) == 3  # a refusal is kept by text only: its locations are the text's
+
+
+def repeated(selection: str, times: int, comment: str) -> str:
+    """One selection written ``times`` times; the comment keeps each text new to the server."""
+    return f"# {comment}\n{{ {' '.join([selection] * times)} }}"
+
+
+@pytest.fixture
+def comparisons(monkeypatch):
+    """Counts the runs of GraphQL's costly rule (fields that overlap can be merged)."""
+    runs = []
+    compare = overlapping.find_conflicts_within_selection_set
+
+    def counted(*args):
+        runs.append(1)
+        return compare(*args)
+
+    monkeypatch.setattr(overlapping, "find_conflicts_within_selection_set", counted)
+    return runs
+
+
+async def timed(client, document):
+    """The response, and the seconds it took."""
+    started = time.perf_counter()
+    response = await client.query(document)
+    return response, time.perf_counter() - started
+
+
+async def test_a_document_selecting_too_many_fields_is_refused_before_validation(
+    make_platform, make_client, comparisons
+):
+    await make_platform(plugins=[])
+    client = make_client()
+    await client.query("{ me { name } }")  # the first request of an app pays for warming up
+    seconds = []
+    for attempt in range(3):  # 15 KB, 1,240 x 2 fields: seconds in validation before the limit
+        response, took = await timed(client, repeated("me { name }", 1240, f"attempt {attempt}"))
+        seconds.append(took)
+        assert response.codes == ["TOO_MANY_SELECTIONS"]
+        assert (
+            "2480 selections (fields and fragments), more than the limit of 500"
+            in (response.errors[0]["message"])
+        )
+    assert comparisons == []
+    assert min(seconds) < 0.5  # milliseconds, loosely: the best of three on a busy machine
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        repeated("me { name }", 240, "roots"),
+        repeated("me { organizations { name } organizations { name } }", 80, "nested"),
+        repeated("me { ...F }", 160, "spreads") + " fragment F on Account { name }",
+    ],
+    ids=["roots", "nested", "spreads"],
+)
+async def test_fields_repeated_within_the_selection_limit_are_refused_quickly_with_a_code(
+    make_platform, make_client, document
+):
+    await make_platform(plugins=[])
+    client = make_client()
+    await client.query("{ me { name } }")
+    seconds = []
+    for attempt in range(2):
+        response, took = await timed(client, f"# {attempt}\n{document}")
+        seconds.append(took)
+        assert response.codes == ["QUERY_TOO_COMPLEX"]
+    assert min(seconds) < 1  # tens of ms, loosely: seconds before the budget

@@ -2,23 +2,50 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import math
+import re
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
 
 from tortoise.exceptions import IntegrityError
 
 from crowdgraph.core import runtime
-from crowdgraph.core.actor import Actor
+from crowdgraph.core.actor import Actor, caller_by_token
 from crowdgraph.core.errors import InvalidInput, NotAuthenticated, NotFound
 from crowdgraph.core.models import Account, ApiToken, Role, TokenKind, WorkerKind, WorkerProfile
 from crowdgraph.core.transaction import atomic
 from crowdgraph.core.validation import EMAIL, Checks
 
 TOKEN_PREFIX = "cg_"
+TOKEN_SHAPE = re.compile(re.escape(TOKEN_PREFIX) + r"[A-Za-z0-9_-]{43}")
+"""What issue_token makes: the prefix and 32 random bytes, URL-safe base64."""
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 MIN_PASSWORD = 10
+MAX_PASSWORD = 200
+MIN_DIFFERENT = 5
+PASSWORD_RULE = (
+    f"At least {MIN_PASSWORD} characters (at most {MAX_PASSWORD}), at least {MIN_DIFFERENT} of "
+    "them different; not the email address or its part before the @; not a commonly used password."
+)
+_COMMON = """
+    0123456789 0987654321 1234567890 1234567890a 123456789a a123456789 1234512345 12345abcde
+    12345qwert 1234qwer!@ 1q2w3e4r5t 1q2w3e4r5t6y 1qaz2wsx3edc q1w2e3r4t5 q1w2e3r4t5y6 qwertyuiop
+    qwertyuiop123 qwerty1234 qwerty12345 qwerty123456 qwertz1234 azerty1234 asdfghjkl1 asdfghjkl123
+    qazwsxedc123 qweasdzxc123 123qweasdzxc zaq12wsxcde3 password12 password123 password1234
+    password12345 password!23 passw0rd123 p@ssw0rd123 p@ssword123 passwort123 iloveyou12
+    iloveyou123 letmein123 letmein1234 welcome123 welcome1234 administrator admin12345
+    admin123456 abc1234567 abcd123456 abcdefghij abcdefghijk abc123abc123 changeme123 trustno1234
+    football123 baseball123 sunshine123 princess123 superman123 starwars123 whatever123
+    computer123 internet123 michael123 jennifer123 dragon1234 monkey1234 master1234 secret1234
+    123123123123 1122334455 1234554321 9876543210 1q2w3e4r5t6y7u8i
+"""
+COMMON_PASSWORDS = frozenset(_COMMON.split())
+"""Passwords of 10 or more characters found at the top of published breach lists."""
 
 
 def hash_password(password: str) -> str:
@@ -45,14 +72,35 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def check_account_input(checks: Checks, email: str, name: str, password: str) -> None:
-    checks.pattern("email", email, EMAIL, "an email address such as ada@example.com")
-    checks.text("name", name, min_len=1, max_len=120)
+def check_password(checks: Checks, password: str, email: str) -> None:
+    """PASSWORD_RULE: long enough, varied enough, not the email, not a common password."""
+    folded = password.strip().lower()
     if len(password) < MIN_PASSWORD:
         checks.fail(
             "password", "TOO_SHORT", f"password must have at least {MIN_PASSWORD} characters"
         )
-    checks.text("password", password, max_len=200)
+    elif len(set(password)) < MIN_DIFFERENT:
+        checks.fail(
+            "password",
+            "TOO_FEW_CHARACTERS",
+            f"password must use at least {MIN_DIFFERENT} different characters "
+            f"(got {len(set(password))})",
+        )
+    elif folded in (email, email.partition("@")[0]):
+        checks.fail("password", "SAME_AS_EMAIL", "password must not be the email address")
+    elif folded in COMMON_PASSWORDS:
+        checks.fail(
+            "password",
+            "TOO_COMMON",
+            "password must not be a commonly used password: choose a less guessable one",
+        )
+    checks.text("password", password, max_len=MAX_PASSWORD)
+
+
+def check_account_input(checks: Checks, email: str, name: str, password: str) -> None:
+    checks.pattern("email", email, EMAIL, "an email address such as ada@example.com")
+    checks.text("name", name, min_len=1, max_len=120)
+    check_password(checks, password, email)
 
 
 async def create_account(
@@ -69,13 +117,14 @@ async def create_account(
     checks = Checks()
     check_account_input(checks, email, name, password)
     checks.done()
+    password_hash = await asyncio.to_thread(hash_password, password)
     now = runtime.now()
     try:
         async with atomic():
             account = await Account.create(
                 email=email,
                 name=name.strip(),
-                password_hash=hash_password(password),
+                password_hash=password_hash,
                 role=role,
                 created_at=now,
             )
@@ -121,24 +170,109 @@ async def issue_token(
     return token, row
 
 
-async def login(email: str, password: str, lifetime: timedelta) -> tuple[str, ApiToken]:
-    account = await Account.get_or_none(email=email.strip().lower(), is_active=True)
-    if account is None or not verify_password(password, account.password_hash):
+@dataclass(frozen=True)
+class LoginLimits:
+    """Failed logins allowed within ``window`` per email and per address; 0 turns one off."""
+
+    per_account: int
+    per_address: int
+    window: timedelta
+
+
+@cache
+def _stand_in_hash(n: int, r: int, p: int) -> str:
+    """A hash no password matches, made once per cost (n, r, p): checking it takes as long as
+    checking a real account's, so the answer time does not tell which emails have accounts."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def _throttled(email: str, address: str | None, limits: LoginLimits) -> datetime:
+    """Refuse a login whose email or address failed too often lately; else count it as failed
+    before its password is checked (taken back if it succeeds), so concurrent guesses, and
+    the aliased logins of one request, are each counted."""
+    failures = runtime.current().login_failures
+    now = runtime.now()
+    keys = [(f"email:{email}", limits.per_account, "for this email")]
+    if address is not None:
+        keys.append((f"address:{address}", limits.per_address, "from this address"))
+    for key, limit, which in keys:
+        wait = failures.wait(key, limit, limits.window, now)
+        if wait is not None:
+            seconds = max(1, math.ceil(wait.total_seconds()))
+            raise InvalidInput.one(
+                "email",
+                "TOO_MANY_ATTEMPTS",
+                f"too many failed logins {which}: try again in {seconds} s",
+            )
+    for key, _, _ in keys:
+        failures.add(key, now)
+    return now
+
+
+async def login(
+    email: str,
+    password: str,
+    lifetime: timedelta,
+    *,
+    address: str | None,
+    limits: LoginLimits,
+) -> tuple[str, ApiToken]:
+    """A session token for the right password. Failures are limited per email and per caller
+    address; an unknown email costs the same work and gets the same answer as a wrong password."""
+    email = email.strip().lower()
+    attempted = _throttled(email, address, limits)
+    account = await Account.get_or_none(email=email, is_active=True)
+    if account is not None:
+        stored = account.password_hash
+    else:
+        stored = await asyncio.to_thread(_stand_in_hash, **SCRYPT)  # made on first use
+    matched = await asyncio.to_thread(verify_password, password, stored)
+    if account is None or not matched:
         raise InvalidInput.one("password", "BAD_CREDENTIALS", "email or password is wrong")
+    failures = runtime.current().login_failures
+    failures.forget(f"email:{email}")
+    if address is not None:
+        failures.remove(f"address:{address}", attempted)
     return await issue_token(account, TokenKind.SESSION, "login", lifetime)
+
+
+def well_formed(token: str) -> bool:
+    """Whether ``token`` has the shape of one issue_token makes: a check that costs no lookup."""
+    return TOKEN_SHAPE.fullmatch(token) is not None
+
+
+async def live_token(token: str) -> ApiToken | None:
+    """The token's row with its account, unless unknown, expired or revoked."""
+    if not well_formed(token):
+        return None
+    row = await ApiToken.get_or_none(token_hash=hash_token(token)).select_related("account")
+    if row is None or not _live(row, runtime.now()):
+        return None
+    return row
+
+
+async def token_authenticates(token: str) -> bool:
+    """Whether the token would authenticate (without recording its use)."""
+    row = await live_token(token)
+    return row is not None and row.account.is_active
 
 
 async def authenticate(token: str) -> Actor:
     """The actor behind a bearer token; an unknown, expired or revoked token is refused."""
-    row = await ApiToken.get_or_none(token_hash=hash_token(token)).select_related("account")
+    found = await caller_by_token(hash_token(token)) if well_formed(token) else None
     now = runtime.now()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    if found is None or not _live(found[0], now):
         raise NotAuthenticated("the token is unknown, expired or revoked: log in again")
+    row, actor = found
     if not row.account.is_active:
         raise NotAuthenticated("this account is deactivated")
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
         await ApiToken.filter(id=row.id).update(last_used_at=now)
-    return await Actor.for_account(row.account, token_id=row.id)
+    return actor
+
+
+def _live(row: ApiToken, now: datetime) -> bool:
+    return row.revoked_at is None and row.expires_at > now
 
 
 async def logout(actor: Actor) -> None:
@@ -155,7 +289,7 @@ async def create_api_token(actor: Actor, name: str, days: int) -> tuple[str, Api
     """A token for scripts, valid for ``days`` (1 to ten years)."""
     account = actor.require_account()
     checks = Checks()
-    checks.text("name", name, min_len=1, max_len=80)
+    checks.line("name", name, min_len=1, max_len=80)
     checks.range("expiresInDays", days, low=1, high=API_TOKEN_MAX_DAYS)
     checks.done()
     return await issue_token(account, TokenKind.API, name.strip(), timedelta(days=days))

@@ -77,7 +77,7 @@ async def add_member(
         raise InvalidInput.one("email", "NOT_FOUND", f"no account with email {email}")
     if account.role != Role.CLIENT:
         raise InvalidInput.one(
-            "email", "NOT_A_CLIENT", f"{email} is a {account.role} account; members must be clients"
+            "email", "NOT_A_CLIENT", f"{email} cannot be added: members must be client accounts"
         )
     async with atomic():
         membership, created = await Membership.get_or_create(

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from crowdgraph.core.throttle import Failures
+
 if TYPE_CHECKING:
     from tortoise.expressions import Q
 
@@ -63,6 +65,8 @@ class Runtime:
     """Plugins' rules narrowing who sees which engagements (a contest's blind judging)."""
     worker_facts: list[WorkerFacts] = field(default_factory=list)
     open_work: list[OpenWorkOf] = field(default_factory=list)
+    login_failures: Failures = field(default_factory=Failures)
+    """Recent failed logins by email and by address (this process's memory, see throttle.py)."""
 
 
 _current: contextvars.ContextVar[Runtime] = contextvars.ContextVar("crowdgraph_runtime")

@@ -4,6 +4,7 @@ production)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -12,7 +13,16 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import strawberry
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, parse, specified_rules, validate
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    GraphQLError,
+    OverlappingFieldsCanBeMergedRule,
+    TokenKind,
+    parse,
+    specified_rules,
+    validate,
+)
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
@@ -22,12 +32,21 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from crowdgraph.config import GraphQLSettings, Settings
-from crowdgraph.core.errors import DomainError
+from crowdgraph.core.validation import camel_case
 from crowdgraph.db import database_unavailable
-from crowdgraph.observability import Metrics
+from crowdgraph.observability import Metrics, OperationNames
 from crowdgraph.plugins import PluginError
-from crowdgraph.schema.cost import PageSizes, estimate_nodes, shape_rule, too_costly
-from crowdgraph.schema.errors import callers_error, error_extension_factory
+from crowdgraph.schema.cost import (
+    BoundedOverlappingFields,
+    PageSizes,
+    count_selections,
+    estimate_nodes,
+    shape_rule,
+    too_costly,
+    too_many_selections,
+)
+from crowdgraph.schema.errors import callers_error, domain_error, error_extension_factory
+from crowdgraph.schema.execution import PLAIN_LEAVES, Executor, plain_leaves
 from crowdgraph.schema.flow import FlowMutation
 from crowdgraph.schema.mutations import CoreMutation
 from crowdgraph.schema.part import Registry, SchemaPart
@@ -72,7 +91,7 @@ class Schema(strawberry.Schema):
             e
             for e in errors
             if not callers_error(e)
-            and not isinstance(e.original_error, DomainError)
+            and domain_error(e.original_error) is None
             and not (e.original_error and database_unavailable(e.original_error))  # a warning
         ]
         super().process_errors(unexpected, execution_context)
@@ -113,7 +132,7 @@ def _merge(kind: str, parts: list[tuple[str, SchemaPart]]) -> type | None:
         if cls is None:
             continue
         for f in cls.__strawberry_definition__.fields:
-            name = f.graphql_name or strawberry_camel(f.python_name)
+            name = f.graphql_name or camel_case(f.python_name)
             if name in owners:
                 raise PluginError(
                     f"plugin {owner}: {kind} field {name} is already defined by {owners[name]}"
@@ -124,11 +143,6 @@ def _merge(kind: str, parts: list[tuple[str, SchemaPart]]) -> type | None:
         return None
     name = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}[kind]
     return merge_types(name, tuple(classes))
-
-
-def strawberry_camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(word.capitalize() for word in rest)
 
 
 def _registry(parts: list[tuple[str, SchemaPart]]) -> Registry:
@@ -148,29 +162,59 @@ QUERY_TEXT_KEPT = 200_000
 """Characters of query text whose documents are kept: a parsed document takes about 150 times
 its text, so at worst some 30 MB; clients' usual queries are a few hundred characters each."""
 
+VALID_KEPT = 10_000
+"""Documents remembered as valid by their tokens (16 bytes each), whatever their text."""
+
 
 @dataclass
 class CheckedDocument:
     document: DocumentNode
+    tokens: bytes | None = None
+    """A digest of the document's tokens: the same for texts that differ only in comments,
+    commas and white space."""
     errors: list[GraphQLError] | None = None
     """The validation errors, once validated."""
+
+
+def token_digest(document: DocumentNode) -> bytes | None:
+    """What the parser read, comments and ignored characters left out (None without locations)."""
+    if document.loc is None:
+        return None
+    parts = []
+    token = document.loc.start_token.next
+    while token is not None and token.kind != TokenKind.EOF:
+        if token.kind != TokenKind.COMMENT:
+            value = token.value or ""
+            parts.append(f"{token.kind.value}{len(value)}:{value}")
+        token = token.next
+    return hashlib.blake2b("".join(parts).encode(errors="surrogatepass"), digest_size=16).digest()
 
 
 class Documents:
     """Parsed documents and their validation errors by query text, for every request to one schema.
 
     Clients send the same few queries again and again, and validating a document costs more than
-    running a small one. The least recently used are forgotten beyond ``budget`` characters.
+    running a small one. The least recently used are forgotten beyond ``budget`` characters. A
+    document found valid stays known as valid by its tokens, so a text that only differs in
+    comments or spacing is not validated again (a refusal is kept by text: its errors point into
+    that text). A document with more than ``max_selections`` fields and fragments is refused
+    before validation.
     """
 
     def __init__(
-        self, rules: tuple[type[ASTValidationRule], ...], hide_suggestions: bool, budget: int
+        self,
+        rules: tuple[type[ASTValidationRule], ...],
+        hide_suggestions: bool,
+        budget: int,
+        max_selections: int,
     ) -> None:
         self.rules = rules
         self.hide_suggestions = hide_suggestions
         self.budget = budget
+        self.max_selections = max_selections
         self.kept: OrderedDict[tuple[Any, ...], CheckedDocument] = OrderedDict()
         self.characters = 0
+        self.valid: OrderedDict[bytes, None] = OrderedDict()
 
     def parsed(self, query: str, options: dict[str, Any]) -> CheckedDocument:
         """The document of ``query``; a syntax error raises GraphQLError (and is not kept)."""
@@ -179,7 +223,8 @@ class Documents:
         if found is not None:
             self.kept.move_to_end(key)
             return found
-        found = self.kept[key] = CheckedDocument(parse(query, **options))
+        document = parse(query, **options)
+        found = self.kept[key] = CheckedDocument(document, token_digest(document))
         self.characters += len(query)
         while self.characters > self.budget:
             (forgotten, *_), _ = self.kept.popitem(last=False)
@@ -188,10 +233,22 @@ class Documents:
 
     def errors(self, schema: Any, checked: CheckedDocument) -> list[GraphQLError]:
         if checked.errors is None:
-            checked.errors = self.validate(schema, checked.document)
+            tokens = checked.tokens
+            if tokens is not None and tokens in self.valid:
+                self.valid.move_to_end(tokens)
+                checked.errors = []
+            else:
+                checked.errors = self.validate(schema, checked.document)
+                if tokens is not None and not checked.errors:
+                    self.valid[tokens] = None
+                    if len(self.valid) > VALID_KEPT:
+                        self.valid.popitem(last=False)
         return checked.errors
 
     def validate(self, schema: Any, document: DocumentNode) -> list[GraphQLError]:
+        selections = count_selections(document)
+        if selections > self.max_selections:
+            return [too_many_selections(selections, self.max_selections)]
         return validate(schema, document, self.rules, hide_suggestions=self.hide_suggestions)
 
 
@@ -252,10 +309,14 @@ class CheckDocuments(SchemaExtension):
 
 
 def validation_rules(settings: Settings) -> tuple[type[ASTValidationRule], ...]:
-    """GraphQL's rules, strawberry's, and the limits on depth and aliases (and introspection)."""
+    """GraphQL's rules (the merge check within a budget), strawberry's, and the limits on depth
+    and aliases (and introspection)."""
     limits = settings.graphql
     return (
-        *specified_rules,
+        *(
+            BoundedOverlappingFields if rule is OverlappingFieldsCanBeMergedRule else rule
+            for rule in specified_rules
+        ),
         MaybeNullValidationRule,
         OneOfInputValidationRule,
         shape_rule(limits.max_depth, limits.max_aliases),
@@ -265,13 +326,16 @@ def validation_rules(settings: Settings) -> tuple[type[ASTValidationRule], ...]:
 
 def extensions(settings: Settings) -> list[Any]:
     documents = Documents(
-        validation_rules(settings), hide_suggestions=settings.production, budget=QUERY_TEXT_KEPT
+        validation_rules(settings),
+        hide_suggestions=settings.production,
+        budget=QUERY_TEXT_KEPT,
+        max_selections=settings.graphql.max_selections,
     )
     return [
         partial(MaxTokensLimiter, max_token_count=settings.graphql.max_tokens),
         partial(CheckDocuments, documents, settings.graphql),
         error_extension_factory(mask_unexpected=settings.production),
-        Metrics,
+        partial(Metrics, OperationNames()),
     ]
 
 
@@ -292,7 +356,9 @@ def build_schema(platform: Platform) -> BuiltSchema:
             extensions=extensions(platform.settings),
             config=StrawberryConfig(scalar_map=SCALARS),
             hide_suggestions=platform.settings.production,
+            execution_context_class=Executor,
         )
+        schema._schema.extensions[PLAIN_LEAVES] = plain_leaves(schema._schema)
     except Exception as exc:
         owner = _owner_of_clash(str(exc), parts)
         raise PluginError(f"plugin {owner}: the GraphQL schema cannot be built: {exc}") from exc

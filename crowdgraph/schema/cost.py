@@ -4,6 +4,11 @@ Each is measured with every fragment measured once, wherever it is spread: a doc
 fragments into fragments (``F0 { ...F1 ...F1 } F1 { ...F2 ...F2 }`` ...) is a few hundred bytes
 but unfolds to 2**n fields, and measuring it unfolded would take the server minutes.
 
+Before any of that, a document that writes too many fields and fragments is refused
+(``count_selections``), and GraphQL's check that fields of one name can be merged runs within a
+budget (``BoundedOverlappingFields``): it compares such fields pairwise, so ``{ me { name } me {
+name } ... }`` written a thousand times would hold the process for seconds while it validates.
+
 Nodes follow GitHub's node limit: each connection field may return as many nodes as its page
 (``first``/``last``, else the default page size) times the pages of the connections around it,
 summed over the operation's connection fields.
@@ -39,9 +44,66 @@ from graphql import (
     get_operation_ast,
     value_from_ast_untyped,
 )
+from graphql.validation import OverlappingFieldsCanBeMergedRule, ValidationContext
+from graphql.validation.validate import ValidationAbortedError
 
 PAGE_ARGUMENTS = ("first", "last")
 TOO_COSTLY = "QUERY_TOO_COSTLY"
+TOO_MANY_SELECTIONS = "TOO_MANY_SELECTIONS"
+TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+OVERLAP_BUDGET = 10_000
+"""Work units (about two per pair of fields compared) GraphQL's merge check may spend on one
+document: some 20 ms. Clients' documents spend next to none; graphql-core allows 500,000."""
+
+
+def count_selections(document: DocumentNode) -> int:
+    """The fields and fragments written in the document (a fragment's contents once, however often
+    it is spread), in one pass over it, without recursion."""
+    count = 0
+    pending = [
+        selection_set
+        for definition in document.definitions
+        if (selection_set := getattr(definition, "selection_set", None)) is not None
+    ]
+    while pending:
+        for selection in pending.pop().selections:
+            count += 1
+            inner = getattr(selection, "selection_set", None)
+            if inner is not None:
+                pending.append(inner)
+    return count
+
+
+def too_many_selections(count: int, limit: int) -> GraphQLError:
+    return GraphQLError(
+        f"the document has {count} selections (fields and fragments), more than the limit of "
+        f"{limit}: split it into smaller requests",
+        extensions={"code": TOO_MANY_SELECTIONS, "selections": count, "limit": limit},
+    )
+
+
+class BoundedOverlappingFields(OverlappingFieldsCanBeMergedRule):
+    """GraphQL's rule that fields with one response name can be merged, within ``OVERLAP_BUDGET``.
+
+    It compares every two fields of one name at one place of the response, so a document that
+    repeats a field (itself or through fragments) costs the square of the repetitions.
+    """
+
+    def __init__(self, context: ValidationContext) -> None:
+        super().__init__(context)
+        self.rule_context.remaining_complexity_budget = OVERLAP_BUDGET
+
+    def enter_selection_set(self, *args: Any) -> None:
+        try:
+            super().enter_selection_set(*args)
+        except ValidationAbortedError:
+            if self.rule_context.remaining_complexity_budget >= 0:
+                raise  # stopped for another reason: too many errors
+            raise ValidationAbortedError(
+                "the document repeats fields too often to be checked (fields of one name are "
+                "compared with each other): select each field once in a selection",
+                extensions={"code": TOO_COMPLEX},
+            ) from None
 
 
 def fragments_of(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:

@@ -9,8 +9,10 @@ from typing import Any, TypeVar
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from tortoise.exceptions import ValidationError
 
 from crowdgraph.core.errors import DomainError, InvalidInput
+from crowdgraph.core.validation import column_refusal
 from crowdgraph.db import database_unavailable
 
 log = logging.getLogger("crowdgraph.graphql")
@@ -40,13 +42,22 @@ async def run_mutation(payload: type[P], action: Awaitable[dict[str, Any]]) -> P
     """Await the service call; its InvalidInput becomes the payload's userErrors."""
     try:
         fields = await action
-    except InvalidInput as exc:
+    except (InvalidInput, ValidationError) as exc:
+        invalid = column_refusal(exc) if isinstance(exc, ValidationError) else exc
         return payload(
             user_errors=[
-                UserError(field=p.field, code=p.code, message=p.message) for p in exc.problems
+                UserError(field=p.field, code=p.code, message=p.message) for p in invalid.problems
             ]
         )
     return payload(**fields, user_errors=[])
+
+
+def domain_error(error: BaseException | None) -> DomainError | None:
+    """The service's error behind a GraphQL error; a value Tortoise refused for its column is
+    the caller's input (``column_refusal``)."""
+    if isinstance(error, ValidationError):
+        return column_refusal(error)
+    return error if isinstance(error, DomainError) else None
 
 
 def callers_error(error: GraphQLError) -> bool:
@@ -78,15 +89,16 @@ def error_extension_factory(mask_unexpected: bool) -> type[SchemaExtension]:
         @staticmethod
         def _describe(error: GraphQLError) -> GraphQLError:
             original = error.original_error
-            if isinstance(original, DomainError):
-                extensions = dict(error.extensions or {}, code=original.code)
-                if isinstance(original, InvalidInput):
-                    extensions["problems"] = [vars(p) for p in original.problems]
+            domain = domain_error(original)
+            if domain is not None:
+                extensions = dict(error.extensions or {}, code=domain.code)
+                if isinstance(domain, InvalidInput):
+                    extensions["problems"] = [vars(p) for p in domain.problems]
                 return GraphQLError(
-                    error.message,
+                    error.message if domain is original else str(domain),
                     nodes=error.nodes,
                     path=error.path,
-                    original_error=original,
+                    original_error=domain,
                     extensions=extensions,
                 )
             if original is None or callers_error(error):

@@ -7,6 +7,7 @@ from datetime import timedelta
 import strawberry
 
 from crowdgraph.core import accounts, ledger, organizations, projects, skills, workers
+from crowdgraph.ratelimit import client_address
 from crowdgraph.schema.errors import Payload, run_mutation
 from crowdgraph.schema.relay import decode_id
 from crowdgraph.schema.types import (
@@ -97,7 +98,7 @@ class FundBudgetPayload(Payload):
 class RegisterInput:
     email: str
     name: str
-    password: str
+    password: str = strawberry.field(description=accounts.PASSWORD_RULE)
     role: Role = Role.WORKER
 
 
@@ -179,7 +180,7 @@ class AddEmployeeInput:
     organization_id: strawberry.ID
     email: str
     name: str
-    password: str
+    password: str = strawberry.field(description=accounts.PASSWORD_RULE)
 
 
 @strawberry.input
@@ -224,10 +225,19 @@ class CoreMutation:
 
         return await run_mutation(RegisterPayload, act())
 
-    @strawberry.mutation(description="Exchange email and password for a bearer token.")
+    @strawberry.mutation(
+        description="Exchange email and password for a bearer token. Failed logins are limited "
+        "per email and per address: past the limit, TOO_MANY_ATTEMPTS says when to try again."
+    )
     async def login(self, info: strawberry.Info, input: LoginInput) -> LoginPayload:
         async def act() -> dict[str, object]:
-            token, row = await accounts.login(input.email, input.password, session_lifetime(info))
+            token, row = await accounts.login(
+                input.email,
+                input.password,
+                session_lifetime(info),
+                address=caller_address(info),
+                limits=login_limits(info),
+            )
             account = await row.account
             return {"account": Account.from_row(account), "token": token}
 
@@ -419,3 +429,20 @@ class CoreMutation:
 
 def session_lifetime(info: strawberry.Info) -> timedelta:
     return timedelta(hours=info.context.platform.settings.auth.session_hours)
+
+
+def login_limits(info: strawberry.Info) -> accounts.LoginLimits:
+    auth = info.context.platform.settings.auth
+    return accounts.LoginLimits(
+        per_account=auth.login_failures_per_account,
+        per_address=auth.login_failures_per_address,
+        window=timedelta(minutes=auth.login_window_minutes),
+    )
+
+
+def caller_address(info: strawberry.Info) -> str | None:
+    """The client address of the request (as the rate limits see it), if there is a request."""
+    request = info.context.request
+    if request is None:
+        return None
+    return client_address(request.scope, info.context.platform.settings.server.trusted_proxies)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 
 from tortoise import fields
-from tortoise.models import Model
 
 from crowdgraph.core.models import Event, Organization
+from crowdgraph.core.tables import Model
 
 URL_MAX_LENGTH = 2000
 
@@ -27,8 +27,9 @@ class Endpoint(Model):
     )
     organization_id: int
     url = fields.CharField(max_length=URL_MAX_LENGTH)
-    secret = fields.CharField(max_length=80)
-    """Kept to sign every delivery (HMAC-SHA256), shown to the integrator once at registration."""
+    secret = fields.CharField(max_length=255)
+    """Kept to sign every delivery (HMAC-SHA256), shown to the integrator once at registration;
+    encrypted when a key is set (sealing.py)."""
     events: list[str] = fields.JSONField(default=list)
     """Event name patterns (``*`` matches any run of characters), e.g. ``microtask.batch.*``."""
     description = fields.CharField(max_length=200, default="")

@@ -15,6 +15,7 @@ from crowdgraph.schema.relay import Connection, Node, connection, decode_id, to_
 from crowdgraph.schema.types import DomainEvent
 from crowdgraph.webhooks import models, service
 from crowdgraph.webhooks.models import DeliveryStatus
+from crowdgraph.webhooks.sealing import unseal
 from crowdgraph.webhooks.service import WebhookSettings
 
 strawberry.enum(DeliveryStatus, name="WebhookDeliveryStatus")
@@ -174,7 +175,8 @@ class WebhookMutation:
                 input.description,
                 settings_of(context),
             )
-            return {"webhook": WebhookEndpoint.from_row(row), "secret": row.secret}
+            secret = unseal(row.secret, settings_of(context).secret_key)
+            return {"webhook": WebhookEndpoint.from_row(row), "secret": secret}
 
         return await run_mutation(RegisterWebhookPayload, act())
 

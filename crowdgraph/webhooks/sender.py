@@ -1,5 +1,8 @@
 """Sending due webhook deliveries: claim, POST signed, record, retry with back-off.
 
+Each attempt resolves the endpoint's host again and sends only to an address it checked
+(``targets.py``): public, or in ``allowed_private_networks``.
+
 A pass claims due deliveries in one short transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL)
 and pushes their next attempt past the request timeout (a lease), so no other process takes them
 while they are in flight; the requests go out with no transaction open (on SQLite an open
@@ -27,7 +30,9 @@ from crowdgraph.core import runtime
 from crowdgraph.core.models import Event
 from crowdgraph.core.transaction import atomic
 from crowdgraph.observability import WEBHOOK_FAILURES
+from crowdgraph.webhooks import targets
 from crowdgraph.webhooks.models import Delivery, DeliveryStatus, Endpoint
+from crowdgraph.webhooks.sealing import SecretKeyError, unseal
 from crowdgraph.webhooks.service import WebhookSettings
 from crowdgraph.webhooks.signing import HEADER, sign
 
@@ -94,19 +99,59 @@ async def claim_due(settings: WebhookSettings) -> list[Claim]:
     return [Claim(r.id, r.attempts + 1, endpoints[r.endpoint_id], events[r.event_id]) for r in rows]
 
 
-async def post(client: httpx.AsyncClient, claim: Claim) -> Outcome:
+class Clients:
+    """The HTTP clients of one pass: one per webhook host, so a kept-alive connection (opened to a
+    checked address under that host's TLS name) serves that host only; all share one TLS setup."""
+
+    def __init__(self, settings: WebhookSettings, stack: contextlib.AsyncExitStack) -> None:
+        self.settings = settings
+        self.stack = stack
+        self.tls = httpx.create_ssl_context()  # loads the CA bundle (~50 ms): once a pass
+        self.by_host: dict[str, httpx.AsyncClient] = {}
+
+    def of(self, host: str) -> httpx.AsyncClient:
+        if host not in self.by_host:
+            client = httpx.AsyncClient(
+                verify=self.tls,
+                timeout=self.settings.timeout_seconds,
+                follow_redirects=False,  # a redirect could lead to a host nobody checked
+                trust_env=False,  # straight to the checked address, never through a proxy
+            )
+            self.stack.push_async_callback(client.aclose)
+            self.by_host[host] = client
+        return self.by_host[host]
+
+
+def refused(host: str) -> Outcome:
+    """The same words whether the host does not resolve or resolves to a non-public address, and
+    nothing was sent: the log never tells whether an internal host would have answered."""
+    return Outcome(None, f"not sent: {host} does not resolve to public addresses only")
+
+
+async def post(clients: Clients, claim: Claim) -> Outcome:
+    try:
+        target = await targets.target(claim.endpoint.url, clients.settings.allowed_private_networks)
+    except targets.NotPublic as exc:
+        return refused(str(exc))
+    try:
+        secret = unseal(claim.endpoint.secret, clients.settings.secret_key)
+    except SecretKeyError as exc:
+        return Outcome(None, f"not sent: {exc}")
     body = body_of(claim.event)
     headers = {
+        "Host": target.host,
         "Content-Type": "application/json",
         "User-Agent": f"crowdgraph-webhooks/{__version__}",
-        HEADER: sign(claim.endpoint.secret, body, int(runtime.now().timestamp())),
+        HEADER: sign(secret, body, int(runtime.now().timestamp())),
         "Crowdgraph-Event": claim.event.name,
         "Crowdgraph-Event-Id": str(claim.event.id),
         "Crowdgraph-Delivery": str(claim.delivery_id),
         "Crowdgraph-Attempt": str(claim.attempt),
     }
     try:
-        response = await client.post(claim.endpoint.url, content=body, headers=headers)
+        response = await clients.of(target.host).post(
+            target.url, content=body, headers=headers, extensions=target.extensions
+        )
     except httpx.HTTPError as exc:
         return Outcome(None, f"{type(exc).__name__}: {exc}"[:500])
     error = "" if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
@@ -145,14 +190,13 @@ async def send_due(settings: WebhookSettings) -> int:
         return 0  # most passes: no HTTP client made (making one loads the CA bundle, ~50 ms)
     made = 0
     limit = asyncio.Semaphore(settings.concurrency)
-    async with httpx.AsyncClient(
-        timeout=settings.timeout_seconds, follow_redirects=False
-    ) as client:
+    async with contextlib.AsyncExitStack() as stack:
+        clients = Clients(settings, stack)
 
         async def attempt(claim: Claim) -> None:
             async with limit:
                 if claim.endpoint.active:
-                    outcome = await post(client, claim)
+                    outcome = await post(clients, claim)
                 else:
                     outcome = Outcome(None, "endpoint disabled")
                 await record(claim, outcome, settings)

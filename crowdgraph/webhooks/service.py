@@ -6,15 +6,13 @@ in ``sender.py``.
 
 from __future__ import annotations
 
-import ipaddress
 import re
-import socket
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, field_validator
 
 from crowdgraph.core import runtime
 from crowdgraph.core.actor import Actor
@@ -23,7 +21,9 @@ from crowdgraph.core.events import Event
 from crowdgraph.core.pages import Page, PageRequest, fetch_page
 from crowdgraph.core.transaction import atomic
 from crowdgraph.core.validation import Checks
+from crowdgraph.webhooks import targets
 from crowdgraph.webhooks.models import URL_MAX_LENGTH, Delivery, DeliveryStatus, Endpoint
+from crowdgraph.webhooks.sealing import check_key, seal
 from crowdgraph.webhooks.signing import new_secret
 
 PATTERN = re.compile(r"^[a-z0-9_*]+(\.[a-z0-9_*]+)*$")
@@ -45,12 +45,22 @@ class WebhookSettings(BaseModel, extra="forbid"):
     concurrency: int = Field(default=8, ge=1, le=100)
     max_endpoints: int = Field(default=20, ge=1)
     """Active endpoints per organization."""
-    allowed_hosts: list[str] = Field(default_factory=list)
-    """Hosts allowed although they are loopback or private addresses (e.g. 127.0.0.1 in tests)."""
+    allowed_private_networks: list[IPvAnyNetwork] = Field(default_factory=list)
+    """Non-public networks webhooks may reach anyway (e.g. ``["127.0.0.1/32"]`` for a receiver
+    on this machine in tests): an explicit opt-in, empty by default."""
+    secret_key: SecretStr | None = None
+    """Encrypts signing secrets at rest (a Fernet key; ``{ env = "NAME" }``). Without it they are
+    stored in plain text."""
+
+    @field_validator("secret_key")
+    @classmethod
+    def _fernet_key(cls, key: SecretStr | None) -> SecretStr | None:
+        return None if key is None else check_key(key)
 
 
-def check_url(checks: Checks, url: str, settings: WebhookSettings) -> None:
-    """http(s), a public host (unless listed in allowed_hosts), no credentials, not too long."""
+async def check_url(checks: Checks, url: str, settings: WebhookSettings) -> None:
+    """http(s), no credentials, not too long, and a host that resolves to public addresses only
+    (or to allowed_private_networks); a host that does not resolve yet is checked at delivery."""
     if len(url) > URL_MAX_LENGTH:
         checks.fail(
             "url", "TOO_LONG", f"url must have at most {URL_MAX_LENGTH} characters (got {len(url)})"
@@ -71,26 +81,19 @@ def check_url(checks: Checks, url: str, settings: WebhookSettings) -> None:
         )
     elif parts.username is not None or parts.password is not None:
         checks.fail("url", "INVALID_URL", "url must not contain a user name or password")
-    elif host not in settings.allowed_hosts and _private(host):
-        checks.fail(
-            "url",
-            "PRIVATE_HOST",
-            f"url must point to a public host, not {host} (loopback and private networks are refused)",
-        )
-
-
-def _private(host: str) -> bool:
-    """Whether the host names this machine or a non-public address (also 127.1, 2130706433, 0x7f.1)."""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return not ipaddress.ip_address(host).is_global
-    except ValueError:
-        pass
-    try:  # the legacy IPv4 spellings that resolvers accept
-        return not ipaddress.IPv4Address(socket.inet_aton(host)).is_global
-    except OSError:
-        return False
+    else:
+        try:
+            await targets.checked_addresses(targets.host_of(url), settings.allowed_private_networks)
+        except targets.Unresolved:
+            pass
+        except ValueError:
+            checks.fail("url", "INVALID_URL", f"url must be an http or https URL (got {url!r})")
+        except targets.NotPublic:
+            checks.fail(
+                "url",
+                "PRIVATE_HOST",
+                f"url must point to a public host, not {host} (loopback and private networks are refused)",
+            )
 
 
 def check_patterns(checks: Checks, patterns: list[str]) -> None:
@@ -126,7 +129,7 @@ async def register_endpoint(
     """A new active endpoint; its secret is returned only here (it signs every delivery)."""
     await actor.manages(organization_id)
     checks = Checks()
-    check_url(checks, url, settings)
+    await check_url(checks, url, settings)
     check_patterns(checks, events)
     checks.text("description", description, max_len=200)
     checks.done()
@@ -141,7 +144,7 @@ async def register_endpoint(
         return await Endpoint.create(
             organization_id=organization_id,
             url=url,
-            secret=new_secret(),
+            secret=seal(new_secret(), settings.secret_key),
             events=list(dict.fromkeys(events)),
             description=description,
             created_at=runtime.now(),

@@ -113,8 +113,11 @@ def contest_draft(clock: SettableClock) -> contests.ContestDraft:
 
 @pytest.fixture
 async def world(make_platform: PlatformFactory, factory: Factory, clock: SettableClock) -> World:
-    # Generated selection sets are wide: the limits on aliases and tokens are not under test here.
-    platform = await make_platform(graphql=GraphQLSettings(max_aliases=1_000, max_tokens=100_000))
+    # Generated selection sets are wide: the limits on aliases, tokens and selections are not
+    # under test here.
+    platform = await make_platform(
+        graphql=GraphQLSettings(max_aliases=1_000, max_tokens=100_000, max_selections=100_000)
+    )
     admin = await factory.admin()
     org, owner = await factory.organization(funds=1_000_000)
     other_org, other_owner = await factory.organization(funds=1_000_000)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from crowdgraph.core.accounts import hash_token
+from crowdgraph.core.accounts import PASSWORD_RULE, hash_token
 from crowdgraph.core.models import Account, ApiToken
 
 REGISTER = """mutation($input: RegisterInput!) { register(input: $input) {
@@ -231,3 +231,33 @@ async def test_an_api_token_lives_a_day_to_ten_years(platform, make_client, fact
             "message": f"expiresInDays must be {rule}",
         }
     ]
+
+
+@pytest.mark.parametrize(
+    ("password", "code"),
+    [
+        ("aaaaaaaaaa", "TOO_FEW_CHARACTERS"),
+        ("abababababab", "TOO_FEW_CHARACTERS"),
+        ("ada@example.org", "SAME_AS_EMAIL"),
+        ("1234567890", "TOO_COMMON"),
+        ("Password123", "TOO_COMMON"),
+        ("short", "TOO_SHORT"),
+    ],
+)
+async def test_a_weak_password_is_refused_naming_the_field_and_the_rule(
+    platform, make_client, password, code
+):
+    result = await make_client().query(REGISTER, account_input(password=password))
+    (error,) = result.data["register"]["userErrors"]
+    assert (error["field"], error["code"]) == ("password", code)
+    assert "password must" in error["message"]
+    assert await Account.filter(email="ada@example.org").count() == 0
+
+
+async def test_the_schema_states_the_password_rule(platform, make_client):
+    described = await make_client().query(
+        """{ __type(name: "RegisterInput") { inputFields { name description } } }"""
+    )
+    fields = {f["name"]: f["description"] for f in described.data["__type"]["inputFields"]}
+    assert fields["password"] == PASSWORD_RULE
+    assert PASSWORD_RULE.startswith("At least 10 characters")

@@ -488,3 +488,43 @@ async def test_a_server_killed_mid_load_loses_no_acknowledged_work_and_pays_each
     assert (funded, held, paid) == (FUNDS, 0, TASKS * (REWARD + TIP_AMOUNT))
     budget = {k: v["amount"] for k, v in body["data"]["organization"]["budget"].items()}
     assert budget == {"funded": FUNDS, "available": available, "held": 0, "spent": paid}
+
+
+async def until_applied(
+    http: httpx.AsyncClient, url: str, query: str, variables: dict, token: str
+) -> dict[str, Any]:
+    """Send a mutation until it is applied, as a client does after DATABASE_UNAVAILABLE."""
+
+    async def applied() -> dict[str, Any] | None:
+        status, body = await post(http, url, query, variables, token)
+        if error_codes(body) == {"DATABASE_UNAVAILABLE"}:
+            return None
+        assert (status, body.get("errors")) == (200, None), body
+        return body["data"]
+
+    data: dict[str, Any] = await wait_for(applied)
+    return data
+
+
+async def test_events_written_between_dropped_connections_are_delivered(start_servers, database):
+    (server,) = start_servers(1)
+    async with httpx.AsyncClient(timeout=30) as http:
+        token = await register(http, server.url, "owner@drops.example", "CLIENT")
+        created = await gql(
+            http, server.url, CREATE_ORG, {"input": {"name": "D", "slug": "d"}}, token
+        )
+        org_id = created["createOrganization"]["organization"]["id"]
+        for drop in range(8):
+            assert await database.drop_connections() >= 1
+            for n in range(3):
+                project = {"organizationId": org_id, "name": f"After drop {drop}.{n}"}
+                await until_applied(http, server.url, CREATE_PROJECT, {"input": project}, token)
+
+        async def outbox_empty() -> bool:
+            ((row,),) = await fetch_all(database.url, [UNDELIVERED])
+            return row["n"] == 0
+
+        await wait_for(outbox_empty, seconds=20)
+        health = await http.get(f"{server.url}/healthz")
+        assert (health.status_code, health.json()["status"]) == (200, "ok")
+    assert server.process.poll() is None

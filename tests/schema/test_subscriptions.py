@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio
@@ -12,6 +14,7 @@ from starlette.testclient import TestClient, WebSocketTestSession
 
 from crowdgraph import testing
 from crowdgraph.app import create_app
+from crowdgraph.core.runtime import SettableClock
 from crowdgraph.platform import Platform
 from crowdgraph.testing import settings_for, truncate_postgres
 
@@ -108,7 +111,7 @@ def wait_for_subscribers(client: TestClient, platform: Platform, count: int) -> 
     async def listening() -> None:
         with anyio.fail_after(WAIT):
             # The broker offers no event for "someone subscribed": look again until it counts them.
-            while platform.broker.subscribers < count:  # noqa: ASYNC110
+            while platform.broker.subscribers != count:  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
 
     assert client.portal is not None
@@ -198,3 +201,59 @@ async def listening_again(platform: Platform) -> None:
     with anyio.fail_after(WAIT):
         while broker._connection is None or broker._connection.is_closed():  # noqa: ASYNC110
             await asyncio.sleep(0.05)
+
+
+def api_token(client: TestClient, session: str) -> tuple[str, str]:
+    """A new API token of the session's account, valid for a day: (token, its id)."""
+    payload = graphql(
+        client,
+        'mutation { createApiToken(input: {name: "ws", expiresInDays: 1}) '
+        "{ token apiToken { id } } }",
+        {},
+        session,
+    )["createApiToken"]
+    return payload["token"], payload["apiToken"]["id"]
+
+
+def closed(ws: WebSocketTestSession) -> dict[str, Any]:
+    """The close message that ends the socket (events delivered before it are passed over)."""
+
+    async def close_message() -> Any:
+        with anyio.fail_after(WAIT):
+            while True:
+                message = await ws._send_rx.receive()
+                if message["type"] == "websocket.close":
+                    return message
+
+    return dict(ws.portal.call(close_message))
+
+
+@pytest.mark.parametrize("ending", ["logout", "revoke", "expiry"])
+def test_a_subscription_ends_and_its_socket_closes_when_its_token_stops_being_valid(
+    live_platform, ending, caplog
+):
+    clock = SettableClock(datetime.now(UTC))
+    live_platform.runtime.clock = clock
+    app = create_app(platform=live_platform)
+    with TestClient(app) as client:
+        session, org = client_with_org(client, "alice")
+        api, api_id = api_token(client, session)
+        watched, other = (session, api) if ending == "logout" else (api, session)
+        with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            subscribe(ws, watched)
+            wait_for_subscribers(client, live_platform, 1)
+            create_project(client, other, org, "Before")
+            assert receive(ws)["payload"]["data"]["events"]["payload"]["name"] == "Before"
+            if ending == "logout":
+                graphql(client, "mutation { logout { ok } }", {}, session)
+            elif ending == "revoke":
+                revoke = "mutation($i: RevokeApiTokenInput!) { revokeApiToken(input: $i) { userErrors { code } } }"
+                graphql(client, revoke, {"i": {"id": api_id}}, session)
+            else:
+                clock.advance(days=2)
+            create_project(client, other, org, "After")
+            close = closed(ws)
+            assert close["code"] == 4403
+            assert "log in again" in close["reason"]
+            wait_for_subscribers(client, live_platform, 0)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,9 +16,14 @@ from crowdgraph.core.models import Organization
 from crowdgraph.platform import Platform
 from crowdgraph.schema.relay import to_global_id
 from crowdgraph.testing import Client, PlatformFactory
+from crowdgraph.webhooks import targets
 from crowdgraph.webhooks.service import WebhookSettings
 
-SETTINGS = {"allowed_hosts": ["127.0.0.1"], "backoff_seconds": 30, "backoff_cap_seconds": 120}
+SETTINGS = {
+    "allowed_private_networks": ["127.0.0.1/32"],  # the receiver below listens on this machine
+    "backoff_seconds": 30,
+    "backoff_cap_seconds": 120,
+}
 
 REGISTER = """mutation($input: RegisterWebhookInput!) { registerWebhook(input: $input) {
     webhook { id url events active } secret userErrors { field code message } } }"""
@@ -77,10 +83,30 @@ def receiver() -> Iterator[Receiver]:
     server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """The names webhook hosts resolve to (no test needs a DNS server); other names do not resolve."""
+    names: dict[str, list[str]] = {}
+
+    async def resolve(host: str) -> list[str]:
+        if host not in names:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return names[host]
+
+    monkeypatch.setattr(targets, "resolve", resolve)
+    return names
+
+
 @pytest.fixture
 async def platform(make_platform: PlatformFactory) -> Platform:
     """Core + webhooks only, allowed to call 127.0.0.1."""
     return await make_platform(plugins=[], plugin_settings={"webhooks": SETTINGS})
+
+
+@pytest.fixture
+async def public_only(make_platform: PlatformFactory) -> Platform:
+    """Core + webhooks with the default settings: no private network allowed."""
+    return await make_platform(plugins=[])
 
 
 @pytest.fixture

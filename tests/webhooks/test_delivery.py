@@ -90,7 +90,7 @@ async def test_back_off_doubles_up_to_its_cap_and_the_delivery_fails_after_the_l
         plugins=[],
         plugin_settings={
             "webhooks": {
-                "allowed_hosts": ["127.0.0.1"],
+                "allowed_private_networks": ["127.0.0.1/32"],
                 "backoff_seconds": 30,
                 "backoff_cap_seconds": 60,
                 "max_attempts": 4,

@@ -114,7 +114,7 @@ async def test_nobody_else_may_register_list_or_see_an_organizations_webhooks(
     ],
 )
 async def test_a_bad_url_or_pattern_is_a_user_error_naming_the_field(
-    platform, factory, make_client, url, events, field, code
+    public_only, factory, make_client, url, events, field, code
 ):
     org, owner = await factory.organization()
     response = await make_client(owner.token).query(
