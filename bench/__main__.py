@@ -64,6 +64,12 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
         type=Path,
         help="also write the report to DOCS/latest-<engine>.md (e.g. --docs docs/benchmarks)",
     )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="RESULTS_JSON",
+        help="run nothing: write the reports again from a run's results.json",
+    )
     return parser.parse_args(argv)
 
 
@@ -95,7 +101,10 @@ def plain(value: Any) -> Any:
 def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
     names = args.only or list(BENCHMARKS)
-    figures = asyncio.run(run_all(names, args.quick))
+    if args.report:
+        figures = json.loads(args.report.read_text())
+    else:
+        figures = asyncio.run(run_all(names, args.quick))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(figures, indent=2, default=plain) + "\n")
     notes = report.plots(figures, args.out)

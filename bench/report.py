@@ -120,7 +120,17 @@ def markdown(figures: dict[str, Any], notes: list[str]) -> str:
         if found.get("skipped"):
             lines += [f"Skipped: {found['skipped']}", ""]
         lines += _table(
-            ["dataset", "aggregator", "measure", "figure", "reference", "its figure", "seconds"],
+            [
+                "dataset",
+                "aggregator",
+                "measure",
+                "figure",
+                "reference",
+                "its figure",
+                "seconds",
+                "its seconds",
+                "time ratio",
+            ],
             [
                 [
                     r["dataset"],
@@ -130,6 +140,8 @@ def markdown(figures: dict[str, Any], notes: list[str]) -> str:
                     r.get("reference", "crowd-kit"),
                     r["crowd_kit"] if r["crowd_kit"] is not None else "-",
                     r["seconds"],
+                    r.get("reference_seconds") or "-",
+                    r.get("time_ratio") or "-",
                 ]
                 for r in found["results"]
             ],

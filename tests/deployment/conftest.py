@@ -106,7 +106,8 @@ def start_servers(shared_database: str, tmp_path: Path) -> Iterator[object]:
             server.process.kill()
 
 
-def wait_healthy(server: Server, seconds: float = 30) -> None:
+def wait_healthy(server: Server, seconds: float = 120) -> None:
+    """Poll until healthy; the deadline is generous because a loaded machine starts slowly."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
@@ -120,7 +121,7 @@ def wait_healthy(server: Server, seconds: float = 30) -> None:
     raise AssertionError(f"server not healthy in {seconds}s: {server.log.read_text()}")
 
 
-async def wait_for(predicate, seconds: float = 10.0):  # type: ignore[no-untyped-def]
+async def wait_for(predicate, seconds: float = 60.0):  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         result = await predicate()

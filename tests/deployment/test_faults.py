@@ -524,7 +524,7 @@ async def test_events_written_between_dropped_connections_are_delivered(start_se
             ((row,),) = await fetch_all(database.url, [UNDELIVERED])
             return row["n"] == 0
 
-        await wait_for(outbox_empty, seconds=20)
+        await wait_for(outbox_empty, seconds=60)
         health = await http.get(f"{server.url}/healthz")
         assert (health.status_code, health.json()["status"]) == (200, "ok")
     assert server.process.poll() is None

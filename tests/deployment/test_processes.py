@@ -89,7 +89,7 @@ async def test_a_subscriber_on_one_process_hears_an_event_caused_through_another
 
             causing = asyncio.create_task(cause())
             try:
-                message = json.loads(await asyncio.wait_for(ws.recv(), timeout=15))
+                message = json.loads(await asyncio.wait_for(ws.recv(), timeout=60))
             finally:
                 causing.cancel()
     assert message["type"] == "next"

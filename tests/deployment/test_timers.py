@@ -96,7 +96,7 @@ async def test_a_deadline_swept_by_three_processes_moves_the_contest_once(
     db = await asyncpg.connect(shared_database)
     try:
         moves_out_of_registration = "SELECT count(*) FROM core_event WHERE name = 'contest.phase.changed' AND payload->>'from' = 'registration'"
-        await wait_for(lambda: db.fetchval(moves_out_of_registration), seconds=15)
+        await wait_for(lambda: db.fetchval(moves_out_of_registration), seconds=60)
         await asyncio.sleep(1.5)  # several more sweeps in every process
         assert await db.fetchval(moves_out_of_registration) == 1
     finally:
