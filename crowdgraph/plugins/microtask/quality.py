@@ -13,6 +13,7 @@ from crowdgraph.core.actor import Actor
 from crowdgraph.core.errors import InvalidInput
 from crowdgraph.core.events import emit
 from crowdgraph.core.models import VerifiedBy
+from crowdgraph.core.sql import marks, returning
 from crowdgraph.plugins.microtask.aggregation import NUMERIC, Estimate, Vote
 from crowdgraph.plugins.microtask.batches import get_batch, get_managed_batch, settle_hold
 from crowdgraph.plugins.microtask.config import Config
@@ -35,19 +36,30 @@ ONLINE_FALLBACK = "weighted"
 MIN_ANSWERS_TO_STOP = 2
 
 
+_COUNT_IN_STANDING = """
+INSERT INTO microtask_worker_standing (batch_id, worker_id, answers, gold_answers, gold_correct,
+  restricted)
+VALUES ({batch}, {worker}, 1, {gold}, {correct}, {no})
+ON CONFLICT (batch_id, worker_id) DO UPDATE SET
+  answers = microtask_worker_standing.answers + 1,
+  gold_answers = microtask_worker_standing.gold_answers + {gold},
+  gold_correct = microtask_worker_standing.gold_correct + {correct}
+RETURNING *"""
+
+
 async def record_answer(config: Config, batch: Batch, assignment: Assignment) -> None:
-    """Count an answer in the worker's standing; a gold answer moves their accuracy."""
-    standing, _ = await WorkerStanding.get_or_create(
-        batch_id=batch.id, worker_id=assignment.worker_id
+    """Count an answer in the worker's standing (one statement, the row made on the first
+    answer); a gold answer moves their accuracy, which is then judged."""
+    db = WorkerStanding._meta.db
+    batch_mark, worker, gold, correct, no = marks(db, 5)
+    statement = _COUNT_IN_STANDING.format(
+        batch=batch_mark, worker=worker, gold=gold, correct=correct, no=no
     )
-    changes: dict[str, Any] = {"answers": F("answers") + 1}
-    if assignment.is_gold:
-        changes["gold_answers"] = F("gold_answers") + 1
-        if assignment.correct:
-            changes["gold_correct"] = F("gold_correct") + 1
-    await WorkerStanding.filter(id=standing.id).update(**changes)
+    gold_answer = int(assignment.is_gold)
+    right = int(assignment.is_gold and bool(assignment.correct))
+    values = [batch.id, assignment.worker_id, gold_answer, right, False]
+    standing = await returning(db, WorkerStanding, statement, values)
     if assignment.is_gold:  # only gold answers move the accuracy that is judged
-        await standing.refresh_from_db()
         await _judge_standing(config, batch, standing)
 
 

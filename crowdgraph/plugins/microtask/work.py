@@ -23,6 +23,7 @@ from crowdgraph.core.events import emit
 from crowdgraph.core.models import EngagementStatus, WorkerProfile
 from crowdgraph.core.pages import Page, PageRequest, fetch_page, fetch_ranked_page
 from crowdgraph.core.projects import audience_rule
+from crowdgraph.core.sql import marks, returning
 from crowdgraph.core.transaction import atomic
 from crowdgraph.observability import CLAIMS
 from crowdgraph.plugins.microtask.batches import get_batch
@@ -83,23 +84,43 @@ def take_statement(dialect: str, scheduling: Scheduling) -> str:
     return _TAKE.format(pick=pick)
 
 
-_BLOCKED_OR_RESTRICTED = """
+_BEFORE_CLAIM = """
 SELECT
   EXISTS (SELECT 1 FROM microtask_block b WHERE b.organization_id = {org} AND b.worker_id = {worker}
     AND (b.batch_id = {batch} OR b.batch_id IS NULL)) AS blocked,
   EXISTS (SELECT 1 FROM microtask_worker_standing s WHERE s.batch_id = {batch}
-    AND s.worker_id = {worker} AND s.restricted) AS restricted"""
+    AND s.worker_id = {worker} AND s.restricted) AS restricted,
+  EXISTS (SELECT 1 FROM microtask_assignment a WHERE a.batch_id = {batch}
+    AND a.status = 'claimed' AND a.lease_expires_at <= {now}) AS overdue"""
 
 
-async def refusal(worker: WorkerProfile, batch: Batch) -> str | None:
-    """Why a worker may not claim in a batch (blocked, restricted, not eligible), or None."""
+@dataclass(frozen=True)
+class BeforeClaim:
+    """What one statement tells before a claim: the worker's standing in the batch, and whether
+    any of its leases ran out (their slots are returned first)."""
+
+    blocked: bool
+    restricted: bool
+    overdue: bool
+
+
+async def before_claim(worker: WorkerProfile, batch: Batch) -> BeforeClaim:
     db = Block._meta.db
-    marks = ("$1", "$2", "$3") if db.capabilities.dialect == "postgres" else ("?1", "?2", "?3")
-    statement = _BLOCKED_OR_RESTRICTED.format(org=marks[0], worker=marks[1], batch=marks[2])
-    _, rows = await db.execute_query(statement, [batch.organization_id, worker.id, batch.id])
-    if rows[0]["blocked"]:
+    org, worker_mark, batch_mark, now_mark = marks(db, 4)
+    statement = _BEFORE_CLAIM.format(org=org, worker=worker_mark, batch=batch_mark, now=now_mark)
+    now: Any = runtime.now()
+    if db.capabilities.dialect != "postgres":  # compared as SQLite stores it: ISO text
+        now = Assignment._meta.fields_map["lease_expires_at"].to_db_value(now, Assignment)
+    _, rows = await db.execute_query(statement, [batch.organization_id, worker.id, batch.id, now])
+    row = rows[0]
+    return BeforeClaim(bool(row["blocked"]), bool(row["restricted"]), bool(row["overdue"]))
+
+
+async def refusal(worker: WorkerProfile, batch: Batch, standing: BeforeClaim) -> str | None:
+    """Why a worker may not claim in a batch (blocked, restricted, not eligible), or None."""
+    if standing.blocked:
         return "you are blocked from this batch"
-    if rows[0]["restricted"]:
+    if standing.restricted:
         return "your gold accuracy in this batch fell below the minimum"
     verdict = await eligibility.check(worker, batch.requirements)
     return None if verdict.eligible else "; ".join(verdict.reasons)
@@ -121,10 +142,12 @@ async def claim_next(
     worker = await actor.require_worker()
     batch = await get_batch(actor, batch_id)
     check_open(batch)
-    reason = await refusal(worker, batch)
+    standing = await before_claim(worker, batch)
+    reason = await refusal(worker, batch, standing)
     if reason:
         raise Forbidden(reason)
-    await expire_leases(batch_id=batch.id)
+    if standing.overdue:
+        await expire_leases(batch_id=batch.id)
     # A gold task at the batch's rate, else real work; gold is never served once real work runs out.
     kinds = (True, False) if (rng or random).random() < batch.gold_rate else (False,)
     async with atomic() as connection:
@@ -289,13 +312,17 @@ async def submit(actor: Actor, config: Config, assignment_id: int, answer: Any) 
     return assignment
 
 
+_COUNT_ANSWER = """
+UPDATE microtask_task SET answers_received = answers_received + 1{retake}
+WHERE id = {task} RETURNING *"""
+
+
 async def count_answer(config: Config, batch: Batch, task_id: int, *, retake: bool = False) -> None:
     """Count an answer towards its task's result; ``retake`` also takes back the slot it gave up."""
-    changes: dict[str, Any] = {"answers_received": F("answers_received") + 1}
-    if retake:
-        changes["taken"] = F("taken") + 1
-    await Task.filter(id=task_id).update(**changes)
-    task = await Task.get(id=task_id)
+    db = Task._meta.db
+    (task_mark,) = marks(db, 1)
+    statement = _COUNT_ANSWER.format(retake=", taken = taken + 1" if retake else "", task=task_mark)
+    task = await returning(db, Task, statement, [task_id])
     if retake and task.status == TaskStatus.OPEN and task.taken >= task.answers_needed:
         task.status = TaskStatus.FULL
         await task.save(update_fields=["status"])
@@ -351,14 +378,11 @@ async def median_seconds(batch_ids: Sequence[int]) -> dict[int, float]:
     if not batch_ids:
         return {}
     conn = Assignment._meta.db
-    marks = ", ".join(
-        f"${i + 1}" if conn.capabilities.dialect == "postgres" else "?"
-        for i in range(len(batch_ids))
-    )
+    wanted = ", ".join(marks(conn, len(batch_ids)))
     sql = (
         "SELECT batch_id, time_on_task FROM (SELECT batch_id, time_on_task, ROW_NUMBER() OVER "
         "(PARTITION BY batch_id ORDER BY id DESC) AS n FROM microtask_assignment "
-        f"WHERE batch_id IN ({marks}) AND time_on_task IS NOT NULL) AS recent WHERE n <= {RECENT_ANSWERS}"
+        f"WHERE batch_id IN ({wanted}) AND time_on_task IS NOT NULL) AS recent WHERE n <= {RECENT_ANSWERS}"
     )
     _, rows = await conn.execute_query(sql, list(batch_ids))
     times: dict[int, list[int]] = {}
