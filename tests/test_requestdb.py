@@ -46,3 +46,40 @@ async def test_a_mutation_whose_connection_drops_right_after_its_commit_answers_
         "userErrors": [],
     }
     assert await LedgerEntry.filter(idempotency_key__endswith=":after-commit").count() == 1
+
+
+async def test_a_request_takes_one_pooled_connection_and_gives_it_back_without_a_reset(
+    database_engine, platform, factory, client_as, monkeypatch
+):
+    """Reads, the mutation's transaction and the payload's reads share one connection, and the
+    pool takes it back without asyncpg's reset round trip (crowdgraph keeps no session state)."""
+    if database_engine != "postgres":
+        pytest.skip("SQLite has one connection and no pool")
+    import asyncpg
+
+    org, owner = await factory.organization(funds=100)
+    client = client_as(owner)
+    await client.query("{ me { id } }")  # the token's first use records last_used_at
+    acquired: list[object] = []
+    resets: list[object] = []
+    acquire, reset = asyncpg.Pool.acquire, asyncpg.Connection.reset
+    monkeypatch.setattr(
+        asyncpg.Pool, "acquire", lambda self, **kw: acquired.append(self) or acquire(self, **kw)
+    )
+
+    async def counted_reset(self: Any, **kwargs: Any) -> None:
+        resets.append(self)
+        await reset(self, **kwargs)
+
+    monkeypatch.setattr(asyncpg.Connection, "reset", counted_reset)
+    variables = {
+        "input": {
+            "organizationId": to_global_id("Organization", org.id),
+            "amount": 50,
+            "idempotencyKey": "one-connection",
+        }
+    }
+    response = await client.query(FUND, variables)
+    assert response.data["fundBudget"]["userErrors"] == []
+    assert len(acquired) == 1
+    assert resets == []

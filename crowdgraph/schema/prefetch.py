@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from graphql import FieldNode, FragmentSpreadNode, GraphQLResolveInfo, InlineFragmentNode
 from graphql.language import SelectionSetNode
+from tortoise.models import Model
 
 from crowdgraph.core.pages import Page
 from crowdgraph.schema.relay import Connection, connection
@@ -45,6 +46,20 @@ def prefetcher(owner: type, field: str) -> Callable[[Prefetcher], Prefetcher]:
         return function
 
     return register
+
+
+def prefetches_by_id(
+    owner: type, field: str, model: type[Model], key: Callable[[Any], int | None]
+) -> None:
+    """Register the common case: ``field`` of ``owner`` reads the ``model`` row whose id each
+    object holds (``key``; None for none), through the request's ``by_id`` loader."""
+
+    async def load(context: Context, objects: list[Any]) -> list[Any]:
+        keys = (key(item) for item in objects)
+        await context.by_id(model).prefetch(k for k in keys if k is not None)
+        return []
+
+    prefetcher(owner, field)(load)
 
 
 def then(value: V | Awaitable[V], use: Callable[[V], R]) -> Any:

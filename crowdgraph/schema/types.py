@@ -36,7 +36,7 @@ from crowdgraph.core.models import (
     WorkerKind,
 )
 from crowdgraph.schema.context import Context, Loader
-from crowdgraph.schema.prefetch import connection_of, prefetcher, then
+from crowdgraph.schema.prefetch import connection_of, prefetcher, prefetches_by_id, then
 from crowdgraph.schema.relay import Connection, Node, to_global_id
 
 Long = NewType("Long", int)
@@ -864,10 +864,11 @@ def worker_skills(context: Context) -> Loader[int, list[models.WorkerSkill]]:
 # How fields load for a whole list at once (see crowdgraph/schema/prefetch.py).
 
 
-@prefetcher(Worker, "name")
-async def _worker_names(context: Context, workers: list[Worker]) -> list[object]:
-    await context.by_id(models.Account).prefetch(w.account_pk for w in workers)
-    return []
+prefetches_by_id(Worker, "name", models.Account, lambda w: w.account_pk)
+prefetches_by_id(Worker, "employer", models.Organization, lambda w: w.employer_pk)
+prefetches_by_id(WorkerSkill, "skill", models.Skill, lambda r: r.skill_pk)
+prefetches_by_id(Project, "organization", models.Organization, lambda p: p.organization_pk)
+prefetches_by_id(Engagement, "organization", models.Organization, lambda r: r.organization_pk)
 
 
 @prefetcher(Worker, "skills")
@@ -877,24 +878,11 @@ async def _worker_skills(context: Context, workers: list[Worker]) -> list[Worker
     return [WorkerSkill.from_row(row) for w in workers for row in loader.now(w.pk)]  # type: ignore[union-attr]
 
 
-@prefetcher(WorkerSkill, "skill")
-async def _skills(context: Context, rows: list[WorkerSkill]) -> list[object]:
-    await context.by_id(models.Skill).prefetch(r.skill_pk for r in rows)
-    return []
-
-
 @prefetcher(Project, "stages")
 async def _project_stages(context: Context, projects: list[Project]) -> list[object]:
     loader = context.project_stages()
     await loader.prefetch(p.pk for p in projects)
     return [stage for p in projects for stage in loader.now(p.pk)]  # type: ignore[union-attr]
-
-
-@prefetcher(Project, "organization")
-async def _project_organizations(context: Context, projects: list[Project]) -> list[Organization]:
-    loader = context.by_id(models.Organization)
-    await loader.prefetch(p.organization_pk for p in projects)
-    return []
 
 
 def worker_of(context: Context, pk: int) -> Worker:
@@ -916,22 +904,9 @@ async def _engagement_workers(context: Context, rows: list[Engagement]) -> list[
     return await prefetch_workers(context, (r.worker_pk for r in rows))
 
 
-@prefetcher(Engagement, "organization")
-async def _engagement_organizations(context: Context, rows: list[Engagement]) -> list[object]:
-    await context.by_id(models.Organization).prefetch(r.organization_pk for r in rows)
-    return []
-
-
 @prefetcher(Engagement, "project")
 async def _engagement_projects(context: Context, rows: list[Engagement]) -> list[Project]:
     loader = context.by_id(models.Project)
     await loader.prefetch(r.project_pk for r in rows if r.project_pk is not None)
     found = (loader.now(r.project_pk) for r in rows if r.project_pk is not None)
     return [Project.from_row(row) for row in found if isinstance(row, models.Project)]
-
-
-@prefetcher(Worker, "employer")
-async def _worker_employers(context: Context, workers: list[Worker]) -> list[object]:
-    loader = context.by_id(models.Organization)
-    await loader.prefetch(w.employer_pk for w in workers if w.employer_pk is not None)
-    return []
