@@ -93,7 +93,8 @@ class WorkerSearch:
 async def search_workers(
     actor: Actor, search: WorkerSearch, page: PageRequest
 ) -> Page[WorkerProfile]:
-    """Workers with every listed skill at the level asked (verified if asked), and the other filters."""
+    """Workers with every listed skill at the level asked (verified if asked), and the other
+    filters; each with its account (its name) read in the same statement."""
     account = actor.require_account()
     if account.role == Role.WORKER:
         raise Forbidden("only clients and admins may search workers")
@@ -114,4 +115,4 @@ async def search_workers(
         query = query.filter(country=search.country)
     if search.availability:
         query = query.filter(availability=search.availability)
-    return await fetch_page(query, page)
+    return await fetch_page(query.select_related("account"), page)

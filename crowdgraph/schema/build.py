@@ -46,7 +46,7 @@ from crowdgraph.schema.cost import (
     too_many_selections,
 )
 from crowdgraph.schema.errors import callers_error, domain_error, error_extension_factory
-from crowdgraph.schema.execution import PLAIN_LEAVES, Executor, plain_leaves
+from crowdgraph.schema.execution import PLAIN_LEAVES, Executor, lean_resolvers, plain_leaves
 from crowdgraph.schema.flow import FlowMutation
 from crowdgraph.schema.mutations import CoreMutation
 from crowdgraph.schema.part import Registry, SchemaPart
@@ -359,6 +359,7 @@ def build_schema(platform: Platform) -> BuiltSchema:
             execution_context_class=Executor,
         )
         schema._schema.extensions[PLAIN_LEAVES] = plain_leaves(schema._schema)
+        lean_resolvers(schema._schema)
     except Exception as exc:
         owner = _owner_of_clash(str(exc), parts)
         raise PluginError(f"plugin {owner}: the GraphQL schema cannot be built: {exc}") from exc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from strawberry.dataloader import DataLoader
@@ -18,6 +18,7 @@ from crowdgraph.schema.relay import page_request
 if TYPE_CHECKING:
     from crowdgraph.platform import Platform
 
+_MISSING: Any = object()
 M = TypeVar("M", bound=Model)
 K = TypeVar("K")
 V = TypeVar("V")
@@ -31,11 +32,19 @@ class Loader(DataLoader[K, V]):
     resolver elsewhere in the query gets ``CancelledError``. Use it for every per-request loader.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._ready: dict[K, V] = {}
+        """Values loaded or primed, by key: what ``now`` answers with a single dict lookup."""
+
     def load(self, key: K) -> Awaitable[V]:
         return asyncio.shield(super().load(key))
 
     def now(self, key: K) -> V | Awaitable[V]:
         """The value at once when it is loaded already (no future, no task), else ``load(key)``."""
+        value = self._ready.get(key, _MISSING)
+        if value is not _MISSING:
+            return cast(V, value)
         future = self.cache_map.get(key)
         if (
             future is not None
@@ -45,6 +54,27 @@ class Loader(DataLoader[K, V]):
         ):
             return cast(V, future.result())
         return self.load(key)
+
+    def prime_many(self, data: Mapping[K, V], force: bool = False) -> None:
+        super().prime_many(data, force)
+        for key in data:
+            future = self.cache_map.get(key)
+            if future is not None and future.done() and future.exception() is None:
+                self._ready[key] = future.result()
+
+    def clear(self, key: K) -> None:
+        super().clear(key)
+        self._ready.pop(key, None)
+
+    def clear_many(self, keys: Iterable[K]) -> None:
+        wanted = list(keys)
+        super().clear_many(wanted)
+        for key in wanted:
+            self._ready.pop(key, None)
+
+    def clear_all(self) -> None:
+        super().clear_all()
+        self._ready.clear()
 
     def load_many(self, keys: Iterable[K]) -> Awaitable[list[V]]:
         """Many keys with one call of the batch function: no future or shield per key."""
@@ -114,6 +144,17 @@ class Context:
 
             self._loaders[key] = Loader(load_fn=load)
         return self._loaders[key]
+
+    def prime_joined(self, rows: Iterable[Model], relation: str, model: type[M]) -> None:
+        """Keep the ``relation`` rows a query joined (``select_related``) as loaded by id, so
+        that the fields reading them send no statement of their own."""
+        joined = {}
+        for row in rows:
+            other = getattr(row, relation)
+            if isinstance(other, model):
+                joined[other.pk] = other
+        if joined:
+            self.by_id(model).prime_many(joined)
 
     def loader(
         self, name: str, load: Callable[[Sequence[Any]], Awaitable[list[Any]]]

@@ -1,4 +1,4 @@
-"""The executor: graphql-core's, with a shortcut for plain leaf fields.
+"""The executor: graphql-core's, with shortcuts for plain leaf fields and plain resolvers.
 
 Most fields of a response are plain attributes of an object already in hand (``name``, ``status``,
 ``amount``). graphql-core resolves each through the general path: a resolve-info object, the
@@ -7,12 +7,16 @@ attribute read (no resolver, no field extension, no arguments) whose type is a s
 this executor reads the attribute and serializes it directly. Anything unusual (a null where the
 schema forbids one, a value the scalar refuses, resolver middleware) takes graphql-core's path,
 so errors read exactly as before.
+
+A field whose resolver is a plain method (``def field(self, info)``: synchronous, no arguments, no
+field extension) is resolved by calling the method with a strawberry ``Info``, without strawberry's
+general wrapper (argument conversion, extension chain, handler lookup), which does nothing for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
     GraphQLEnumType,
@@ -23,6 +27,8 @@ from graphql import (
     Undefined,
 )
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types import Info
+from strawberry.types.field import StrawberryField
 
 _DEFINITION = "strawberry-definition"
 
@@ -52,6 +58,40 @@ def plain_leaves(schema: GraphQLSchema) -> dict[tuple[str, str], PlainLeaf]:
             ):
                 found[(type_.name, name)] = (definition.python_name, leaf.serialize, non_null)
     return found
+
+
+def lean_resolvers(schema: GraphQLSchema) -> list[str]:
+    """Resolve every plain-method field by calling its method directly; returns their names."""
+    lean = []
+    for type_ in schema.type_map.values():
+        if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
+            continue
+        for name, field in type_.fields.items():
+            definition = (field.extensions or {}).get(_DEFINITION)
+            if isinstance(definition, StrawberryField) and _plain_method(definition):
+                field.resolve = _calling(definition)
+                lean.append(f"{type_.name}.{name}")
+    return lean
+
+
+def _plain_method(field: StrawberryField) -> bool:
+    resolver = field.base_resolver
+    if resolver is None or field.extensions or field.arguments or field.is_async:
+        return False
+    if resolver.root_parameter is not None or resolver.parent_parameter is not None:
+        return False
+    names = list(resolver.signature.parameters)
+    info = resolver.info_parameter
+    return resolver.self_parameter is not None and names == (
+        [names[0], info.name] if info is not None else names[:1]
+    )
+
+
+def _calling(field: StrawberryField) -> Callable[..., Any]:
+    method = cast(Callable[..., Any], field.base_resolver.wrapped_func)  # type: ignore[union-attr]
+    if field.base_resolver.info_parameter is None:  # type: ignore[union-attr]
+        return lambda source, info: method(source)
+    return lambda source, info: method(source, Info(_raw_info=info, _field=field))
 
 
 class Executor(StrawberryGraphQLCoreExecutionContext):

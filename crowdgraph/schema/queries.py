@@ -6,6 +6,7 @@ import strawberry
 
 from crowdgraph.core import engagements, ledger, organizations, projects, skills, stages, workers
 from crowdgraph.core.errors import NotFound
+from crowdgraph.core.models import Account as AccountRow
 from crowdgraph.core.models import ApiToken as ApiTokenRow
 from crowdgraph.core.models import Organization as OrganizationRow
 from crowdgraph.core.models import Skill as SkillRow
@@ -114,6 +115,7 @@ class CoreQuery:
         page = await workers.search_workers(
             info.context.actor, search, info.context.page(first, after)
         )
+        info.context.prime_joined(page.items, "account", AccountRow)
         return await connection_of(info, page, Worker.from_row)
 
     @strawberry.field(
