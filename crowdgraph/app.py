@@ -15,6 +15,7 @@ from typing import Any
 from cross_web import HTTPException
 from graphql import OperationType, get_operation_ast, parse
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -27,13 +28,14 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 from tortoise.context import get_current_context
 
+from crowdgraph import graphiql
 from crowdgraph.config import Settings, load_settings
 from crowdgraph.core.accounts import authenticate
 from crowdgraph.core.actor import Actor
 from crowdgraph.core.errors import NotAuthenticated
 from crowdgraph.core.events import pending_count
 from crowdgraph.db import database_unavailable, read_retrying, renew_connections
-from crowdgraph.observability import RequestIds, configure_logging, metrics_routes
+from crowdgraph.observability import AccessLog, RequestIds, configure_logging, metrics_routes
 from crowdgraph.platform import Delivery, Platform
 from crowdgraph.ratelimit import RateLimit
 from crowdgraph.requestdb import request_connection
@@ -66,6 +68,10 @@ class GraphQLApp(GraphQL):
         )
         self.platform = platform
         self.registry = built.registry
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL from the package's own assets (crowdgraph/graphiql), never a CDN."""
+        return graphiql.page()
 
     def parse_json(self, data: str | bytes) -> Any:
         """A body (or GET's variables) must be UTF-8 JSON holding an object, nested at most
@@ -383,6 +389,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
+            *([] if platform.settings.production else graphiql.routes()),
             *metrics_routes(platform.settings.server),
         ],
         lifespan=lifespan,
@@ -399,6 +406,16 @@ def create_app(
         trusted_proxies=server.trusted_proxies,
     )
     app.add_middleware(ActivatePlatform, platform=platform)
+    if server.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=server.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+            max_age=server.cors_max_age,
+        )
+    app.add_middleware(AccessLog)
     app.add_middleware(RequestIds)
     return app
 

@@ -15,11 +15,19 @@ from typing import Any, TypeVar
 import click
 
 from crowdgraph import __version__
-from crowdgraph.config import ConfigError, Settings, load_settings
-from crowdgraph.db import engine, makemigrations, migrate, pending_migrations, reset_database
+from crowdgraph.config import ConfigError, Settings, load_settings, processes_rule
+from crowdgraph.db import (
+    check_connection,
+    engine,
+    makemigrations,
+    migrate,
+    pending_migrations,
+    reset_database,
+)
 from crowdgraph.platform import Platform
 
 T = TypeVar("T")
+PORT = click.IntRange(1, 65535)
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
@@ -41,6 +49,12 @@ class State:
 
     def platform(self) -> Platform:
         return Platform(self.settings)
+
+    def connected_platform(self) -> Platform:
+        """The platform, once its database is known to answer (else one line says why not)."""
+        platform = self.platform()
+        run(check_connection(self.settings.database))
+        return platform
 
 
 pass_state = click.make_pass_decorator(State)
@@ -79,7 +93,7 @@ def cli(ctx: click.Context, config: str | None) -> None:
 
 @cli.command()
 @click.option("--host", default=None, help="Interface to listen on (default: server.host).")
-@click.option("--port", default=None, type=int, help="Port (default: server.port).")
+@click.option("--port", default=None, type=PORT, help="Port (default: server.port).")
 @click.option(
     "--workers", default=None, type=int, help="Server processes (default: server.workers)."
 )
@@ -89,17 +103,31 @@ def serve(state: State, host: str | None, port: int | None, workers: int | None)
     serve_settings(state.settings, host, port, workers)
 
 
+async def ready_to_serve(platform: Platform) -> None:
+    """What the server checks before it starts: the database answers, is migrated, and holds no
+    money for a plugin that is not enabled. Each problem is one ConfigError line."""
+    await check_connection(platform.settings.database)
+    pending = await pending_migrations(platform.db_config)
+    if pending:
+        raise ConfigError(
+            f"the database has {len(pending)} pending migrations ({', '.join(pending[:3])}...): "
+            "run `crowdgraph db migrate`"
+        )
+    async with platform.running(background=False):
+        await platform.check_held_funds()
+
+
 def serve_settings(
     settings: Settings, host: str | None, port: int | None, workers: int | None
 ) -> None:
     import uvicorn
 
     platform = Platform(settings)
-    pending = run(pending_migrations(platform.db_config))
-    if pending:
-        fail(
-            f"the database has {len(pending)} pending migrations ({', '.join(pending[:3])}...): run `crowdgraph db migrate`"
-        )
+    processes = workers or settings.server.workers
+    rule = processes_rule(processes, settings.database.url)
+    if rule:
+        fail(f"--workers: {rule} (got {processes})")
+    run(ready_to_serve(platform))
     host = host or settings.server.host
     port = port or settings.server.port
     where = f"http://{host}:{port}/graphql"
@@ -109,7 +137,6 @@ def serve_settings(
     if settings.source and Path(settings.source).exists():
         # The server processes read the same file (none: the defaults, as here).
         os.environ["CROWDGRAPH_CONFIG"] = str(Path(settings.source).resolve())
-    processes = workers or settings.server.workers
     if processes > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         # Worker processes write their metrics here so that /metrics reports the whole server.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="crowdgraph-metrics-")
@@ -120,6 +147,7 @@ def serve_settings(
         port=port,
         workers=processes,
         log_config=None,  # the app configures JSON logs in every worker process
+        access_log=False,  # the app logs each request itself, with its fields (observability.py)
         timeout_graceful_shutdown=30,
         proxy_headers=False,  # crowdgraph.ratelimit reads X-Forwarded-For, from trusted_proxies only
     )
@@ -163,7 +191,7 @@ def db() -> None:
 @pass_state
 def db_migrate(state: State) -> None:
     """Apply pending migrations of the core and every enabled plugin."""
-    platform = state.platform()
+    platform = state.connected_platform()
 
     def progress(event: str, app: str, name: str) -> None:
         if event == "apply_done":
@@ -177,7 +205,7 @@ def db_migrate(state: State) -> None:
 @pass_state
 def db_check(state: State) -> None:
     """List pending migrations; exit 1 if there are any."""
-    pending = run(pending_migrations(state.platform().db_config))
+    pending = run(pending_migrations(state.connected_platform().db_config))
     for name in pending:
         click.echo(f"pending {name}")
     if pending:
@@ -189,7 +217,7 @@ def db_check(state: State) -> None:
 @pass_state
 def db_makemigrations(state: State) -> None:
     """Write migrations for model changes (for developers of crowdgraph and its plugins)."""
-    for path in run(makemigrations(state.platform().db_config)):
+    for path in run(makemigrations(state.connected_platform().db_config)):
         click.echo(f"  wrote {path}")
 
 
@@ -210,9 +238,10 @@ def create_admin(state: State, email: str, name: str, password: str | None) -> N
     from crowdgraph.core.models import Role
 
     password = password or getpass.getpass("password: ")
+    platform = state.connected_platform()
 
     async def act() -> None:
-        async with state.platform().running(background=False):
+        async with platform.running(background=False):
             await create_account(email, name, password, Role.ADMIN)
 
     try:
@@ -224,24 +253,57 @@ def create_admin(state: State, email: str, name: str, password: str | None) -> N
 
 @cli.command()
 @click.option("--serve", "then_serve", is_flag=True, help="Start the server afterwards.")
+@click.option("--host", default=None, help="With --serve: interface (default: server.host).")
+@click.option("--port", default=None, type=PORT, help="With --serve: port (default: server.port).")
 @click.option(
     "--force", is_flag=True, help="Reset a PostgreSQL database (SQLite files are always reset)."
 )
 @pass_state
-def demo(state: State, then_serve: bool, force: bool) -> None:
+def demo(state: State, then_serve: bool, host: str | None, port: int | None, force: bool) -> None:
     """Create (or reset) a demo database with realistic data, and print tokens to try."""
     from crowdgraph.demo import create_demo
 
     settings = state.settings
     if engine(settings.database.url) == "postgres" and not force:
         fail("demo resets the database; pass --force to reset a PostgreSQL database")
-    platform = state.platform()
+    if (host or port) and not then_serve:
+        fail("--host and --port go with --serve")
+    platform = state.connected_platform()
     run(reset_database(platform.db_config))
     run(migrate(platform.db_config))
     summary = run(create_demo(platform))
     click.echo(summary)
     if then_serve:
-        serve_settings(settings, None, None, None)
+        serve_settings(settings, host, port, None)
+
+
+@cli.group(cls=Group)
+def ledger() -> None:
+    """Money held for plugins."""
+
+
+@ledger.command("release-holds")
+@click.argument("plugin")
+@pass_state
+def release_holds(state: State, plugin: str) -> None:
+    """Give the money still held for a plugin that is not enabled back to the organizations."""
+    from crowdgraph.core.ledger import release_held_funds
+
+    platform = state.connected_platform()
+    if plugin in platform.plugin_names:
+        fail(f"plugin {plugin} is enabled: its own rules pay and release what it holds")
+
+    async def act() -> list[str]:
+        async with platform.running(background=False):
+            memo = f"released by an admin: plugin {plugin} is not enabled"
+            entries = await release_held_funds(plugin, memo)
+            return [
+                f"  released {e.amount} {e.currency} from {e.source} to {e.destination}"
+                for e in entries
+            ]
+
+    lines = run(act())
+    click.echo("\n".join([*lines, f"nothing is held for plugin {plugin} any more"]))
 
 
 def current_platform() -> Platform:

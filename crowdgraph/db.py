@@ -4,6 +4,9 @@ and recovered from, and the migrations entry point."""
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import sqlite3
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,6 +38,85 @@ def engine(url: str) -> str:
     raise ConfigError(
         f"database.url: scheme {scheme!r} is not supported; use sqlite://PATH or postgres://USER@HOST/DB"
     )
+
+
+class DatabaseUnusable(ConfigError):
+    """The database of database.url cannot be used at start; the message says why in one line."""
+
+
+def shown_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+async def check_connection(database: DatabaseSettings) -> None:
+    """Connect once, outside any pool, and stop with one line saying what is wrong, if anything
+    (a server that is down, a wrong host, refused credentials, a missing database or file)."""
+    try:
+        if engine(database.url) == "postgres":
+            await _check_postgres(database)
+        else:
+            await asyncio.to_thread(_check_sqlite, connection_config(database))
+    except DatabaseUnusable as exc:
+        raise DatabaseUnusable(f"database.url ({shown_url(database.url)}): {exc}") from exc
+
+
+async def _check_postgres(database: DatabaseSettings) -> None:
+    credentials = dict(connection_config(database)["credentials"])
+    where = f"{credentials['host']}:{credentials['port']}"
+    try:
+        connection = await asyncpg.connect(
+            host=credentials["host"],
+            port=credentials["port"],
+            user=credentials["user"],
+            password=credentials["password"],
+            database=credentials["database"],
+            timeout=CONNECT_TIMEOUT_SECONDS,
+        )
+    except socket.gaierror as exc:
+        raise DatabaseUnusable(f"host {credentials['host']} is not known ({exc.strerror})") from exc
+    except TimeoutError as exc:
+        raise DatabaseUnusable(
+            f"no answer from {where} within {CONNECT_TIMEOUT_SECONDS:g} s"
+        ) from exc
+    except OSError as exc:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise DatabaseUnusable(
+            f"cannot connect to {where} ({reason}): is PostgreSQL running there?"
+        ) from exc
+    except (
+        asyncpg.InvalidPasswordError,
+        asyncpg.InvalidAuthorizationSpecificationError,
+    ) as exc:
+        raise DatabaseUnusable(f"PostgreSQL at {where} refused the credentials: {exc}") from exc
+    except asyncpg.InvalidCatalogNameError as exc:
+        raise DatabaseUnusable(
+            f"PostgreSQL at {where} has no such database: {exc} (create it, e.g. with createdb)"
+        ) from exc
+    except asyncpg.PostgresError as exc:
+        raise DatabaseUnusable(f"PostgreSQL at {where} refused the connection: {exc}") from exc
+    await connection.close()
+
+
+def _check_sqlite(config: dict[str, Any]) -> None:
+    path = config["credentials"]["file_path"]
+    if path == ":memory:":
+        return
+    folder = Path(path).resolve().parent
+    if not folder.is_dir():
+        raise DatabaseUnusable(f"the folder {folder} of the SQLite file does not exist")
+    try:
+        connection = sqlite3.connect(path)
+        try:
+            connection.execute("PRAGMA schema_version")
+        finally:
+            connection.close()
+    except sqlite3.Error as exc:
+        raise DatabaseUnusable(f"cannot open the SQLite file {path}: {exc}") from exc
 
 
 def connection_config(database: DatabaseSettings) -> dict[str, Any]:

@@ -60,8 +60,18 @@ OPERATION_NAMES_KEPT = 100
 OPERATION_NAME_LENGTH = 64
 
 
+_NOT_FIELDS = frozenset(vars(logging.LogRecord("", logging.INFO, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",  # uvicorn's message with terminal colours
+}
+"""A record's attributes that are not fields given as ``extra``."""
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request id, and the traceback if any."""
+    """One JSON object per line: time, level, logger, message, request id, the fields given as
+    ``extra`` (an access line's method, path, status, duration_ms), and the traceback if any."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -71,22 +81,31 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": request_id.get(),
         }
+        for key, value in vars(record).items():
+            if key not in _NOT_FIELDS and key not in entry:
+                entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+        return json.dumps(entry, ensure_ascii=False, default=str)
 
 
 def configure_logging(level: str = "INFO") -> None:
-    """JSON logs on stderr for crowdgraph, uvicorn and Tortoise; SQL statements counted, not logged."""
+    """JSON logs on stderr for crowdgraph, uvicorn and Tortoise; one access line per request (from
+    AccessLog, not uvicorn); SQL statements counted, not logged."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
     handler.setLevel(level)
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
+    # AccessLog writes one line per request, with fields; uvicorn writes its own only while this
+    # logger has handlers to reach.
+    uvicorn_access = logging.getLogger("uvicorn.access")
+    uvicorn_access.handlers = []
+    uvicorn_access.propagate = False
     count_sql_statements()
 
 
@@ -128,6 +147,44 @@ class RequestIds:
             await self.app(scope, receive, send_with_id)
         finally:
             request_id.reset(token)
+
+
+access_log = logging.getLogger("crowdgraph.access")
+
+
+class AccessLog:
+    """Pure ASGI middleware: one log line per HTTP request, with its method, path, status and
+    duration in ms as fields (the request id comes with every line; inside RequestIds)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # what the server answers when the app fails before it starts a response
+
+        async def watched(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        finally:
+            duration = round((time.perf_counter() - started) * 1000, 1)
+            method, path = scope["method"], scope["path"]
+            access_log.info(
+                "%s %s %s %.1f ms",
+                method,
+                path,
+                status,
+                duration,
+                extra={"method": method, "path": path, "status": status, "duration_ms": duration},
+            )
 
 
 class OperationNames:

@@ -20,7 +20,7 @@ from tortoise.context import _current_context as _current_tortoise_context
 
 from crowdgraph.broker import Broker, PostgresBroker
 from crowdgraph.config import Settings
-from crowdgraph.core import runtime
+from crowdgraph.core import ledger, runtime
 from crowdgraph.core.eligibility import CORE_KINDS, RequirementKind
 from crowdgraph.core.events import Event, deliver_pending, load_events
 from crowdgraph.core.locks import exclusive
@@ -55,6 +55,27 @@ class Delivery:
     def failing_for(self) -> float:
         """Seconds since delivery last worked, if it has failed since; else 0."""
         return 0.0 if self.failing_since is None else time.monotonic() - self.failing_since
+
+
+def describe_stranded(stranded: list[ledger.HeldFunds]) -> str:
+    """One line: each plugin that is not enabled, the money held for it, and what to do."""
+    parts = []
+    for model in sorted({funds.model for funds in stranded}):
+        mine = [funds for funds in stranded if funds.model == model]
+        totals: dict[str, int] = {}
+        for funds in mine:
+            totals[funds.currency] = totals.get(funds.currency, 0) + funds.amount
+        amounts = ", ".join(
+            ledger.format_money(total, cur) for cur, total in sorted(totals.items())
+        )
+        organizations = len({funds.organization_id for funds in mine})
+        parts.append(
+            f"plugin {model} is not enabled but money is still held for its work: {amounts} "
+            f"of {organizations} organization{'s' if organizations > 1 else ''}; "
+            f"enable it again, or give the money back with "
+            f"`crowdgraph ledger release-holds {model}`"
+        )
+    return "; ".join(parts)
 
 
 class Platform:
@@ -151,12 +172,20 @@ class Platform:
             await self.open()
             try:
                 if background:
+                    await self.check_held_funds()
                     await self.start_background()
                 yield self
             finally:
                 if background:
                     await self.stop_background()
                 await self.close()
+
+    async def check_held_funds(self) -> None:
+        """Refuse to serve while money is held for a plugin that is not enabled: it would stay
+        held with nothing to pay or release it (docs/deploy.md, "Disabling a plugin")."""
+        stranded = await ledger.held_funds(excluding=["core", *self.plugin_names])
+        if stranded:
+            raise PluginError(describe_stranded(stranded))
 
     async def call_async_hook(self, name: str, **kwargs: Any) -> None:
         """Await every implementation of an async hook; one plugin's failure is logged, not fatal."""

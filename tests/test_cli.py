@@ -177,3 +177,100 @@ def test_serve_without_a_plugins_toml_starts_its_processes_on_the_defaults(tmp_p
     assert started["factory"] is True
     # The server processes would otherwise look for ./plugins.toml, which does not exist.
     assert started["config"] is None
+
+
+def one_error_line(result: Result) -> str:
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    assert "pending migrations" not in lines[0] and "Traceback" not in result.output
+    return lines[0]
+
+
+def postgres_url(netloc: str, database: str = "postgres") -> str:
+    return f"postgres://{netloc}/{database}"
+
+
+def test_a_database_that_does_not_answer_stops_serve_and_migrate_with_one_line(tmp_path):
+    unreachable = {
+        postgres_url("postgres@127.0.0.1:1"): "cannot connect to 127.0.0.1:1 (",
+        postgres_url(
+            "postgres@no-such-host.invalid:5432"
+        ): "host no-such-host.invalid is not known",
+        f"sqlite://{tmp_path / 'missing' / 'cg.sqlite3'}": "the folder",
+    }
+    for url, reason in unreachable.items():
+        path = tmp_path / "plugins.toml"
+        path.write_text(f'[database]\nurl = "{url}"\n', encoding="utf-8")
+        for command in (["serve"], ["db", "migrate"], ["db", "check"]):
+            line = one_error_line(run(path, *command))
+            assert line.startswith(f"error: database.url ({url}): {reason}"), line
+
+
+@pytest.mark.skipif(
+    not os.environ.get("CROWDGRAPH_TEST_POSTGRES_URL"), reason="needs a PostgreSQL server"
+)
+def test_refused_credentials_and_a_missing_database_are_told_apart(tmp_path):
+    from urllib.parse import urlsplit
+
+    server = urlsplit(os.environ["CROWDGRAPH_TEST_POSTGRES_URL"])
+    where = f"{server.hostname}:{server.port or 5432}"
+    cases = {
+        postgres_url(f"cg_nobody:secret@{where}"): (
+            f"postgres://cg_nobody:***@{where}/postgres",
+            f"PostgreSQL at {where} refused the credentials: ",
+        ),
+        postgres_url(server.netloc, "cg_no_such_database"): (
+            postgres_url(server.netloc, "cg_no_such_database"),
+            f'PostgreSQL at {where} has no such database: database "cg_no_such_database" '
+            "does not exist (create it, e.g. with createdb)",
+        ),
+    }
+    for url, (shown, reason) in cases.items():
+        path = tmp_path / "plugins.toml"
+        path.write_text(f'[database]\nurl = "{url}"\n', encoding="utf-8")
+        for command in (["serve"], ["db", "migrate"]):
+            line = one_error_line(run(path, *command))
+            assert line.startswith(f"error: database.url ({shown}): {reason}"), line
+            assert "secret" not in line
+
+
+def test_a_pool_smaller_than_its_minimum_stops_serve_with_one_line(tmp_path):
+    path = tmp_path / "plugins.toml"
+    path.write_text("[database]\npool_min = 20\npool_max = 10\n", encoding="utf-8")
+    line = one_error_line(run(path, "serve"))
+    assert line == (
+        f"error: {path}: database.pool_min: must be at most database.pool_max (10) (got 20)"
+    )
+
+
+def test_serve_refuses_several_processes_on_sqlite(config):
+    assert run(config, "db", "migrate").exit_code == 0
+    line = one_error_line(run(config, "serve", "--workers", "3"))
+    assert line == (
+        "error: --workers: must be 1 with SQLite, which serves one process (database.url); "
+        "use PostgreSQL for more (got 3)"
+    )
+
+
+def test_demo_serve_takes_a_port_and_a_host(config, monkeypatch):
+    import uvicorn
+
+    started: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: started.update(kwargs))
+    result = run(config, "demo", "--serve", "--port", "8765", "--host", "0.0.0.0")
+    assert result.exit_code == 0, result.output
+    assert (started["port"], started["host"]) == (8765, "0.0.0.0")
+    assert "on http://0.0.0.0:8765/graphql" in result.output
+    alone = run(config, "demo", "--port", "8765")
+    assert one_error_line(alone) == "error: --host and --port go with --serve"
+
+
+def test_serve_leaves_access_logging_to_the_app(config, monkeypatch):
+    import uvicorn
+
+    started: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: started.update(kwargs))
+    assert run(config, "db", "migrate").exit_code == 0
+    assert run(config, "serve").exit_code == 0
+    assert started["access_log"] is False

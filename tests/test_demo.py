@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+import httpx
 
 from crowdgraph import testing
+from crowdgraph.app import create_app
 from crowdgraph.core import ledger
 from crowdgraph.core.accounts import authenticate
 from crowdgraph.core.actor import Actor
@@ -63,3 +67,31 @@ async def test_the_demo_fills_an_empty_database_and_prints_tokens_that_work(
         for email, token in tokens.items():
             actor = await authenticate(token)
             assert actor.account is not None and actor.account.email == email
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+async def test_the_readme_example_query_answers_with_the_demo_token_the_readme_names(
+    database_engine, crowdgraph_databases
+):
+    readme = README.read_text(encoding="utf-8")
+    named = re.search(r"with the \*\*(.+?)\*\*'s token", readme)
+    example = re.search(r"```graphql\n(.*?)```", readme, flags=re.DOTALL)
+    assert named is not None and example is not None
+    platform = await demo_platform(database_engine, crowdgraph_databases)
+    summary = await create_demo(platform)
+    tokens = {m["label"]: m["token"] for m in map(TOKEN_LINE.match, summary.splitlines()) if m}
+    transport = httpx.ASGITransport(app=create_app(platform=platform))
+    async with (
+        platform.running(background=False),
+        httpx.AsyncClient(transport=transport, base_url="http://test") as http,
+    ):
+        answer = await http.post(
+            "/graphql",
+            json={"query": example[1]},
+            headers={"authorization": f"Bearer {tokens[named[1]]}"},
+        )
+    body = answer.json()
+    assert "errors" not in body, body
+    assert body["data"]["me"]["organizations"] and body["data"]["workers"]["nodes"]

@@ -7,6 +7,7 @@ and every entry carries an idempotency key, so a retried payment is paid once.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,21 @@ def held(organization_id: int, reference: str) -> str:
 
 def worker_account(account_id: int) -> str:
     return f"worker:{account_id}"
+
+
+ZERO_DECIMAL = frozenset(
+    {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV"}
+    | {"XAF", "XOF", "XPF"}
+)
+THREE_DECIMAL = frozenset({"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"})
+
+
+def format_money(amount: int, currency: str) -> str:
+    """Minor units as people read them (ISO 4217 decimals): 123456 USD -> ``1,234.56 USD``."""
+    digits = 0 if currency in ZERO_DECIMAL else 3 if currency in THREE_DECIMAL else 2
+    major, minor = divmod(abs(amount), 10**digits)
+    fraction = f".{minor:0{digits}d}" if digits else ""
+    return f"{'-' if amount < 0 else ''}{major:,}{fraction} {currency}"
 
 
 async def total(query: QuerySet[LedgerEntry]) -> int:
@@ -94,11 +110,16 @@ async def post(movement: Movement) -> LedgerEntry:
         if movement.source != EXTERNAL:
             funds = await balance(movement.source)
             if funds < movement.amount:
+                where = (
+                    "the organization's available balance"
+                    if movement.source == available(movement.organization_id)
+                    else "the money held for this work"
+                )
                 raise InvalidInput.one(
                     "amount",
                     "INSUFFICIENT_FUNDS",
-                    f"{movement.source} holds {funds} {org.currency} minor units; "
-                    f"{movement.amount} is more than that",
+                    f"{where} is {format_money(funds, org.currency)}; "
+                    f"{format_money(movement.amount, org.currency)} is needed",
                 )
         entry = await LedgerEntry.create(
             organization_id=movement.organization_id,
@@ -213,6 +234,71 @@ async def pay(
             created_by_id=created_by_id,
         )
     )
+
+
+@dataclass(frozen=True)
+class HeldFunds:
+    """Money still in one hold account, and the model that set it aside."""
+
+    organization_id: int
+    account: str
+    model: str
+    currency: str
+    amount: int
+    ever_held: int
+    """All that was ever held into the account (it only grows: it tells releases apart)."""
+
+
+async def held_funds(
+    models: Collection[str] | None = None, *, excluding: Collection[str] = ()
+) -> list[HeldFunds]:
+    """Hold accounts with money left, of ``models`` (default: every model) but not ``excluding``."""
+    holds = LedgerEntry.filter(kind=HOLD).exclude(model__in=list(excluding))
+    if models is not None:
+        holds = holds.filter(model__in=list(models))
+    rows = (
+        await holds.annotate(total=Sum("amount"))
+        .group_by("organization_id", "destination", "model", "currency")
+        .values_list("organization_id", "destination", "model", "currency", "total")
+    )
+    if not rows:
+        return []
+    paid_out = dict(
+        await LedgerEntry.filter(
+            organization_id__in={row[0] for row in rows}, source__contains=":held:"
+        )
+        .annotate(total=Sum("amount"))
+        .group_by("source")
+        .values_list("source", "total")
+    )
+    found = [
+        HeldFunds(
+            org_id, account, model, currency, int(held) - int(paid_out.get(account) or 0), int(held)
+        )
+        for org_id, account, model, currency, held in rows
+    ]
+    return [funds for funds in found if funds.amount > 0]
+
+
+async def release_held_funds(model: str, memo: str) -> list[LedgerEntry]:
+    """Give everything still held for ``model`` back to its organizations' available budgets,
+    all in one transaction (for a model that is no longer enabled: nothing of it will pay)."""
+    async with atomic():
+        return [
+            await post(
+                Movement(
+                    organization_id=funds.organization_id,
+                    kind=RELEASE,
+                    source=funds.account,
+                    destination=available(funds.organization_id),
+                    amount=funds.amount,
+                    idempotency_key=f"{funds.account}:released:{funds.ever_held}",
+                    model=model,
+                    memo=memo,
+                )
+            )
+            for funds in await held_funds([model])
+        ]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,12 @@ from packaging.version import Version
 from pydantic import BaseModel, ValidationError
 
 from crowdgraph import __version__, hookspecs
-from crowdgraph.config import ConfigError, Settings, describe_validation_error
+from crowdgraph.config import (
+    ConfigError,
+    Settings,
+    describe_validation_error,
+    from_environment,
+)
 from crowdgraph.manifest import Manifest
 
 ENTRY_POINT_GROUP = "crowdgraph.plugins"
@@ -115,6 +120,7 @@ def load_plugins(
     except pluggy.PluginValidationError as exc:
         raise PluginError(f"plugin {pm.get_name(exc.plugin)}: {exc}") from exc
     names = {p.name for p in loaded}
+    _check_tables(settings, names, available)
     for plugin in loaded:
         missing = [r for r in plugin.manifest.requires if r not in names]
         if missing:
@@ -149,12 +155,29 @@ def _manifest(pm: pluggy.PluginManager, name: str, module: Any) -> Manifest:
 
 
 def _settings(settings: Settings, name: str, manifest: Manifest) -> BaseModel:
+    """The plugin's table, with the environment's ``CROWDGRAPH_PLUGINS_<NAME>_<KEY>`` over it."""
+    table, given = from_environment(
+        manifest.settings, settings.plugins.table(name), ("plugins", name), settings.environment
+    )
     try:
-        return manifest.settings.model_validate(settings.plugins.table(name))
+        return manifest.settings.model_validate(table)
     except ValidationError as exc:
-        raise PluginError(
-            f"plugin {name}: bad settings: {describe_validation_error(exc, f'plugins.{name}')}"
-        ) from exc
+        problems = describe_validation_error(exc, f"plugins.{name}", given)
+        raise PluginError(f"plugin {name}: bad settings: {problems}") from exc
+
+
+def _check_tables(settings: Settings, loaded: set[str], available: dict[str, Any]) -> None:
+    """A settings table must belong to a plugin that runs: else it is a typo or forgotten."""
+    for table in settings.plugins.model_extra or {}:
+        if table in loaded:
+            continue
+        if table in available:
+            raise PluginError(
+                f"plugins.{table}: plugin {table} is not enabled; add it to plugins.enabled "
+                "or remove its table"
+            )
+        known = ", ".join(sorted(available)) or "none"
+        raise PluginError(f"plugins.{table}: no plugin is called {table} (installed: {known})")
 
 
 def describe_plugins(

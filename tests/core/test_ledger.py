@@ -74,7 +74,9 @@ async def test_a_payment_beyond_the_funds_is_refused_and_writes_nothing(platform
         await pay(org.id, worker, 1001, "too-much")
     (problem,) = caught.value.problems
     assert (problem.field, problem.code) == ("amount", "INSUFFICIENT_FUNDS")
-    assert "1001 is more than that" in problem.message
+    assert problem.message == (
+        "the organization's available balance is 10.00 USD; 10.01 USD is needed"
+    )
     assert (await LedgerEntry.all().count(), await Event.all().count()) == (entries, events)
     assert await ledger.balance(ledger.available(org.id)) == 1000
 
@@ -87,7 +89,7 @@ async def test_a_payment_beyond_a_hold_is_refused_even_when_the_budget_has_more(
         await pay(org.id, worker, 101, "over-hold", from_hold="escrow")
     (problem,) = caught.value.problems
     assert problem.code == "INSUFFICIENT_FUNDS"
-    assert problem.message.startswith(f"{ledger.held(org.id, 'escrow')} holds 100 USD minor units")
+    assert problem.message == "the money held for this work is 1.00 USD; 1.01 USD is needed"
 
 
 async def test_an_idempotency_key_pays_once_and_refuses_reuse_for_another_movement(
