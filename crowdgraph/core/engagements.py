@@ -98,7 +98,18 @@ async def move_engagement(
     if outcome is not None:
         engagement.outcome = outcome[:200]
     async with atomic():
-        await engagement.save()
+        # Only the lifecycle's columns: a full save would write back the stale ``seconds_worked``
+        # this object was read with, losing time that add_time counted since.
+        await engagement.save(
+            update_fields=[
+                "status",
+                "updated_at",
+                "started_at",
+                "ended_at",
+                "pay_amount",
+                "outcome",
+            ]
+        )
         worker = await engagement.worker
         await emit(
             f"core.engagement.{to.value}",
@@ -179,3 +190,10 @@ async def add_time(engagement_id: int, seconds: int) -> None:
         await Engagement.filter(id=engagement_id).update(
             seconds_worked=F("seconds_worked") + seconds
         )
+
+
+async def add_pay(engagement_id: int, amount: int) -> None:
+    """Raise the agreed pay (a contract grew by a milestone)."""
+    await Engagement.filter(id=engagement_id).update(
+        pay_amount=F("pay_amount") + amount, updated_at=runtime.now()
+    )

@@ -486,6 +486,7 @@ async def world(make_platform: PlatformFactory, factory: Factory, clock: Settabl
     taking_entrants = await contests.create_contest(owner.actor, project.id, contest_draft(clock))
     await contests.add_judge(owner.actor, taking_entrants.id, judge.account.email)
     await phases.move_by_organizer(owner.actor, taking_entrants, Phase.REGISTRATION)
+    draft_contest = await contests.create_contest(owner.actor, project.id, contest_draft(clock))
     _, spare_token = await accounts.issue_token(
         worker.account, TokenKind.API, "spare", timedelta(days=30)
     )
@@ -514,6 +515,7 @@ async def world(make_platform: PlatformFactory, factory: Factory, clock: Settabl
             "draft_batch": gid("MicrotaskBatch", draft.id),
             "claimable_batch": gid("MicrotaskBatch", claimable.id),
             "contest_taking_entrants": gid("Contest", taking_entrants.id),
+            "draft_contest": gid("Contest", draft_contest.id),
             "fresh_step": gid("MarketplaceOnboardingStep", fresh_step.id),
             "spare_token": gid("ApiToken", spare_token.id),
             "first_exam": gid("MarketplaceExam", exam.id),

@@ -117,13 +117,18 @@ INPUTS: dict[str, Input] = {
         "passMark": 50,
         "cooldownHours": 0,
     },
+    # Before setMarketplaceOfferActive pauses the offer: a paused offer is not for sale.
+    "hireMarketplaceOffer": lambda w, c: {
+        "offerId": w.gid("MarketplaceOffer"),
+        "projectId": w.gid("Project"),
+    },
     "setMarketplaceOfferActive": lambda w, c: {
         "offerId": w.gid("MarketplaceOffer"),
         "active": False,
     },
     "logMarketplaceTime": lambda w, c: {
         "contractId": w.more["hourly_contract"],
-        "workDate": "2026-01-01",
+        "workDate": "2026-01-05",
         "minutes": 30,
     },
     "decideMarketplaceTimeEntry": lambda w, c: {
@@ -151,6 +156,7 @@ INPUTS: dict[str, Input] = {
             for days, phase in enumerate(["registration", "submission", "review", "appeals"], 1)
         },
     },
+    "editContestDraft": lambda w, c: {"contestId": w.more["draft_contest"], "title": f"By {c}"},
     "addContestJudge": lambda w, c: {
         "contestId": w.more["open_contest"],
         "email": w.people["org_member"].account.email,
@@ -214,6 +220,11 @@ INPUTS: dict[str, Input] = {
         "milestoneId": w.more["milestone_to_dispute"],
         "reason": "We disagree on what was asked.",
     },
+    "addMarketplaceMilestone": lambda w, c: {
+        "contractId": w.gid("MarketplaceContract"),
+        "title": f"Extra asked by {c}",
+        "amount": 1_000,
+    },
     "endMarketplaceContract": lambda w, c: {"contractId": w.more["contract_to_end"]},
     "leaveMarketplaceFeedback": lambda w, c: {
         "contractId": w.more["contract_to_end"],
@@ -268,7 +279,10 @@ INPUTS: dict[str, Input] = {
 """Inputs acting on A's objects, in the order the test runs them (later ones may end what earlier
 ones need). A mutation absent here must be in NOT_EXERCISED."""
 
-NOT_EXERCISED: dict[str, str] = {}
+NOT_EXERCISED: dict[str, str] = {
+    "fundMarketplaceMilestone": "needs a planned milestone and A's contract is funded in full; "
+    "tests/plugins/marketplace/test_contracts.py checks who may fund",
+}
 """Mutations the matrix does not run, and why (their rules are still checked to exist)."""
 
 VOLATILE_TABLES = frozenset({"core_api_token"})

@@ -3,7 +3,7 @@
 import pytest
 from tortoise.exceptions import IntegrityError
 
-from crowdgraph.core import engagements
+from crowdgraph.core import engagements, ledger
 from crowdgraph.core.engagements import TRANSITIONS
 from crowdgraph.core.errors import InvalidInput
 from crowdgraph.core.models import EngagementStatus, Event
@@ -133,3 +133,44 @@ async def test_one_piece_of_work_has_one_engagement(platform, factory):
             detail_id=42,
         )
     assert await Event.filter(name="core.engagement.started").count() == 1
+
+
+RECORD = """{ engagements(first: 5) { nodes { status hoursWorked } }
+    me { worker { record { earnings { total { amount } hoursWorked
+        effectiveHourlyPay { amount currency } } } } } }"""
+
+
+async def test_time_added_before_an_engagement_ends_is_kept_with_its_effective_hourly_pay(
+    platform, factory, make_client
+):
+    org, _ = await factory.organization(funds=10_000)
+    worker = await factory.worker()
+    engagement = await engagements.start_engagement(
+        worker_id=worker.worker.id,
+        worker_account_id=worker.account.id,
+        organization_id=org.id,
+        model="errands",
+        detail_type="Errand",
+        detail_id=1,
+    )
+    await engagements.add_time(engagement.id, 3600)
+    await engagements.move_engagement(engagement, S.COMPLETED, pay_amount=650)
+    await ledger.pay(
+        organization_id=org.id,
+        worker_account_id=worker.account.id,
+        amount=650,
+        idempotency_key="errand-1",
+        model="errands",
+        engagement_id=engagement.id,
+    )
+
+    result = await make_client(worker.token).query(RECORD)
+
+    assert result.data["engagements"]["nodes"] == [{"status": "COMPLETED", "hoursWorked": 1.0}]
+    assert result.data["me"]["worker"]["record"]["earnings"] == [
+        {
+            "total": {"amount": 650},
+            "hoursWorked": 1.0,
+            "effectiveHourlyPay": {"amount": 650, "currency": "USD"},
+        }
+    ]

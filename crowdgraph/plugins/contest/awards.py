@@ -8,6 +8,7 @@ Placements are recorded on the entrants' core engagements: completed, with the p
 from __future__ import annotations
 
 from crowdgraph.core import engagements, ledger, runtime
+from crowdgraph.core.errors import InvalidInput, Problem
 from crowdgraph.core.events import emit
 from crowdgraph.core.models import Engagement, EngagementStatus
 from crowdgraph.plugins.contest.models import (
@@ -22,15 +23,47 @@ from crowdgraph.plugins.contest.prizes import Share, divide
 from crowdgraph.plugins.contest.scoring import Standing
 
 MODEL = "contest"
+LEDGER_KINDS = {
+    AwardKind.PLACE: "prize",
+    AwardKind.HONORABLE_MENTION: "prize",
+    AwardKind.PARTICIPATION: "participation",
+}
+"""The ledger entry kind of each award: a participation award is no prize."""
 
 
 def pool_reference(contest: Contest) -> str:
     return f"contest:{contest.id}"
 
 
+async def hold(contest: Contest, amount: int, idempotency_key: str, field: str, why: str) -> None:
+    """Set ``amount`` aside in the contest's pool; a short budget is reported on the input
+    ``field`` that asked for it, saying ``why`` the money is needed."""
+    try:
+        await ledger.hold(
+            contest.organization_id, pool_reference(contest), amount, idempotency_key, model=MODEL
+        )
+    except InvalidInput as exc:
+        raise InvalidInput(
+            *(
+                Problem(field, p.code, f"{why}: {p.message}")
+                if p.code == "INSUFFICIENT_FUNDS"
+                else p
+                for p in exc.problems
+            )
+        ) from exc
+
+
 def ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+def memo(contest: Contest, share: Share) -> str:
+    if share.kind == AwardKind.PLACE:
+        return f"{contest.title}: {ordinal(share.slot)} place"
+    if share.kind == AwardKind.HONORABLE_MENTION:
+        return f"{contest.title}: honorable mention {share.slot}"
+    return f"{contest.title}: participation award"
 
 
 async def pay(contest: Contest, entry: ContestEntry, share: Share) -> ContestAward:
@@ -46,10 +79,10 @@ async def pay(contest: Contest, entry: ContestEntry, share: Share) -> ContestAwa
         amount=share.amount,
         idempotency_key=f"contest:{contest.id}:{share.kind.value}:{share.slot}",
         model=MODEL,
-        kind="prize",
+        kind=LEDGER_KINDS[share.kind],
         engagement_id=entry.engagement_id,
         from_hold=pool_reference(contest),
-        memo=f"{contest.title}: {share.kind.value.replace('_', ' ')} {share.slot}",
+        memo=memo(contest, share),
     )
     award = await ContestAward.create(
         contest_id=contest.id,
@@ -114,6 +147,8 @@ async def award_winners(contest: Contest, ranked: list[Standing]) -> list[Contes
         await finish_entry(entry, outcome, award.amount if award else None)
     for entry in entries.values():
         if entry.status == EntryStatus.ACTIVE:
+            entry.status = EntryStatus.NO_SUBMISSION
+            await entry.save(update_fields=["status"])
             await finish_entry(entry, "not ranked (no judged submission)", None)
     return awards
 

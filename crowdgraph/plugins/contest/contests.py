@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
 from tortoise.expressions import Q, Subquery
 
-from crowdgraph.core import eligibility, ledger, projects, runtime
+from crowdgraph.core import eligibility, projects, runtime
 from crowdgraph.core.actor import Actor
 from crowdgraph.core.errors import Forbidden, InvalidInput, NotFound
 from crowdgraph.core.events import emit
-from crowdgraph.core.models import Account, Audience, Membership, Skill, WorkerProfile
+from crowdgraph.core.models import (
+    Account,
+    Audience,
+    Membership,
+    Project,
+    Skill,
+    WorkerProfile,
+)
 from crowdgraph.core.transaction import atomic
-from crowdgraph.core.validation import Checks
-from crowdgraph.plugins.contest import phases
+from crowdgraph.core.validation import Checks, camel_case
+from crowdgraph.plugins.contest import awards, phases
 from crowdgraph.plugins.contest.models import Contest, ContestEntry, ContestJudge, Phase
 from crowdgraph.plugins.contest.scoring import FULL, validate_scorecard
 
@@ -51,8 +58,11 @@ class ContestDraft:
     passing_score: int = 0
 
 
-def _check(draft: ContestDraft) -> None:
-    checks = Checks()
+NULLABLE = {"audience", "qualifying_ends_at", "qualifying_review_ends_at", "max_entrants"}
+"""Draft fields where null means something (the project's audience, no qualifying round, no limit)."""
+
+
+def _check(draft: ContestDraft, checks: Checks) -> None:
     checks.text("title", draft.title, min_len=1, max_len=160)
     checks.text("brief", draft.brief, min_len=1, max_len=50_000)
     if not 1 <= len(draft.prizes) <= MAX_PLACES:
@@ -109,15 +119,27 @@ def _check(draft: ContestDraft) -> None:
     checks.done()
 
 
+async def _validate(draft: ContestDraft, checks: Checks, *, references: bool = True) -> None:
+    """Every rule of a contest draft; ``references``: also look up its requirements and skill."""
+    _check(draft, checks)
+    if references:
+        await eligibility.validate_requirements(draft.requirements)
+        if draft.judge_skill and not await _skill_exists(draft.judge_skill):
+            raise InvalidInput.one(
+                "judgeSkill", "UNKNOWN_SKILL", f"no skill with slug {draft.judge_skill!r}"
+            )
+
+
+def _columns(draft: ContestDraft, project: Project) -> dict[str, Any]:
+    """The contest row's values for a draft (no audience: the project's)."""
+    values = {f.name: getattr(draft, f.name) for f in fields(ContestDraft)}
+    return values | {"title": draft.title.strip(), "audience": draft.audience or project.audience}
+
+
 async def create_contest(actor: Actor, project_id: int, draft: ContestDraft) -> Contest:
     project = await projects.get_managed_project(actor, project_id)
     account = actor.require_account()
-    _check(draft)
-    await eligibility.validate_requirements(draft.requirements)
-    if draft.judge_skill and not await _skill_exists(draft.judge_skill):
-        raise InvalidInput.one(
-            "judgeSkill", "UNKNOWN_SKILL", f"no skill with slug {draft.judge_skill!r}"
-        )
+    await _validate(draft, Checks())
     now = runtime.now()
     org = await project.organization
     async with atomic():
@@ -125,35 +147,56 @@ async def create_contest(actor: Actor, project_id: int, draft: ContestDraft) -> 
             organization_id=project.organization_id,
             project_id=project.id,
             created_by_id=account.id,
-            title=draft.title.strip(),
-            brief=draft.brief,
-            requirements=draft.requirements,
-            audience=draft.audience or project.audience,
             currency=org.currency,
-            prizes=draft.prizes,
-            honorable_mentions=draft.honorable_mentions,
-            honorable_mention_amount=draft.honorable_mention_amount,
-            finalists=draft.finalists,
-            participation_award=draft.participation_award,
-            judge_fee=draft.judge_fee,
-            judge_skill=draft.judge_skill,
-            max_entrants=draft.max_entrants,
-            max_submissions_per_entrant=draft.max_submissions_per_entrant,
-            criteria=draft.criteria,
-            scale=draft.scale,
-            passing_score=draft.passing_score,
-            registration_ends_at=draft.registration_ends_at,
-            qualifying_ends_at=draft.qualifying_ends_at,
-            qualifying_review_ends_at=draft.qualifying_review_ends_at,
-            submission_ends_at=draft.submission_ends_at,
-            review_ends_at=draft.review_ends_at,
-            appeals_ends_at=draft.appeals_ends_at,
             created_at=now,
             updated_at=now,
+            **_columns(draft, project),
         )
         await emit(
             "contest.contest.created",
             {"contest_id": contest.id, "title": contest.title},
+            organization_id=contest.organization_id,
+            project_id=contest.project_id,
+        )
+    return contest
+
+
+async def edit_draft(actor: Actor, contest_id: int, changes: dict[str, Any]) -> Contest:
+    """Change a draft's fields (``changes`` by ``ContestDraft`` field name; left out: kept).
+
+    Only a draft is edited: nothing is held before the launch, which holds the edited pool and
+    judges' fees. The row is locked while it is read, checked and written, so an edit never
+    overwrites a launch or another edit it did not see.
+    """
+    await get_managed_contest(actor, contest_id)
+    async with atomic():
+        contest = await Contest.select_for_update().get(id=contest_id)
+        phases.require_phase(
+            contest,
+            Phase.DRAFT,
+            "editing the contest",
+            hint=f"only a {phases.shown(Phase.DRAFT)} contest can be edited",
+        )
+        checks = Checks()
+        for name in sorted(changes):
+            if changes[name] is None and name not in NULLABLE:
+                label = camel_case(name)
+                checks.fail(label, "REQUIRED", f"{label} cannot be null (leave it out to keep it)")
+        kept = {f.name: getattr(contest, f.name) for f in fields(ContestDraft)}
+        edits = {n: v for n, v in changes.items() if v is not None or n in NULLABLE}
+        draft = replace(ContestDraft(**kept), **edits)
+        await _validate(
+            draft, checks, references=bool({"requirements", "judge_skill"} & changes.keys())
+        )
+        project = await Project.get(id=contest.project_id)
+        fee_changed = draft.judge_fee != contest.judge_fee
+        contest.update_from_dict(_columns(draft, project) | {"updated_at": runtime.now()})
+        await contest.save()
+        if fee_changed:
+            await ContestJudge.filter(contest_id=contest.id).update(fee=draft.judge_fee)
+        await emit(
+            "contest.contest.edited",
+            {"contest_id": contest.id, "fields": sorted(camel_case(n) for n in changes)},
             organization_id=contest.organization_id,
             project_id=contest.project_id,
         )
@@ -275,7 +318,8 @@ async def add_judge(actor: Actor, contest_id: int, email: str) -> ContestJudge:
         raise InvalidInput.one(
             "contestId",
             "PHASE_RULE",
-            f"judges can be added until the review phase starts (the contest is in {contest.phase.value})",
+            f"judges can be added until the {phases.shown(Phase.REVIEW)} phase starts "
+            f"(the contest is in its {phases.shown(contest.phase)} phase)",
         )
     account = await Account.get_or_none(email=email.strip().lower())
     if account is None:
@@ -309,12 +353,12 @@ async def add_judge(actor: Actor, contest_id: int, email: str) -> ContestJudge:
             created_at=runtime.now(),
         )
         if contest.phase != Phase.DRAFT and judge.fee:
-            await ledger.hold(
-                contest.organization_id,
-                phases.pool_reference(contest),
+            await awards.hold(
+                contest,
                 judge.fee,
                 f"contest:{contest.id}:judge:{judge.id}:hold",
-                model=phases.MODEL,
+                "email",
+                "a judge added after the launch is paid from the prize pool's hold",
             )
         await emit(
             "contest.judge.added",

@@ -137,7 +137,9 @@ async def submit(actor: Actor, contest_id: int, work: Work) -> ContestSubmission
     phases.require_phase(contest, Phase.SUBMISSION, "submitting")
     if entry.status != EntryStatus.ACTIVE:
         raise InvalidInput.one(
-            "contestId", "ENTRY_CLOSED", f"your entry is {entry.status.value}: it takes no work"
+            "contestId",
+            "ENTRY_CLOSED",
+            f"your entry is {phases.shown(entry.status)}: it takes no work",
         )
     if phases.has_qualifying_round(contest) and contest.round == 2 and not entry.finalist:
         raise InvalidInput.one(
@@ -179,7 +181,9 @@ async def withdraw(actor: Actor, contest_id: int) -> ContestEntry:
     if contest.phase not in (Phase.REGISTRATION, Phase.SUBMISSION):
         raise phases.phase_error(contest, "withdrawing")
     if entry.status != EntryStatus.ACTIVE:
-        raise InvalidInput.one("contestId", "ENTRY_CLOSED", f"your entry is {entry.status.value}")
+        raise InvalidInput.one(
+            "contestId", "ENTRY_CLOSED", f"your entry is {phases.shown(entry.status)}"
+        )
     async with atomic():
         entry.status = EntryStatus.WITHDRAWN
         await entry.save(update_fields=["status"])

@@ -32,6 +32,9 @@ class EntryStatus(StrEnum):
     ELIMINATED = "eliminated"
     """Not picked as a finalist in the qualifying round."""
     FINISHED = "finished"
+    """Ranked in the final round when the winners were announced."""
+    NO_SUBMISSION = "no_submission"
+    """Had no judged submission in the final round when the winners were announced."""
 
 
 class AppealStatus(StrEnum):

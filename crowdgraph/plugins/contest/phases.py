@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from enum import Enum
 
-from crowdgraph.core import ledger, runtime
+from crowdgraph.core import runtime
 from crowdgraph.core.actor import Actor
 from crowdgraph.core.errors import InvalidInput
 from crowdgraph.core.events import OPEN_WORK, emit, open_work
 from crowdgraph.core.transaction import atomic, savepoint
 from crowdgraph.plugins.contest import awards, results
-from crowdgraph.plugins.contest.awards import MODEL, pool_reference
+from crowdgraph.plugins.contest.awards import hold
 from crowdgraph.plugins.contest.models import (
     AppealStatus,
     Contest,
@@ -39,13 +40,18 @@ log = logging.getLogger("crowdgraph.contest")
 P = Phase
 TIMED = (P.REGISTRATION, P.SUBMISSION, P.REVIEW, P.APPEALS)
 ORGANIZER_MOVES = {
-    (P.DRAFT, P.REGISTRATION): "launch the contest (funds the prize pool)",
+    (P.DRAFT, P.REGISTRATION): "launch the contest; holds the prize pool",
     (P.DRAFT, P.CANCELLED): "cancel a draft",
-    (P.REGISTRATION, P.CANCELLED): "cancel before any submission (releases the pool)",
+    (P.REGISTRATION, P.CANCELLED): "cancel before any submission; releases the pool",
     (P.REVIEW, P.APPEALS): "close the review early once every submission is scored",
     (P.REVIEW, P.SUBMISSION): "close the qualifying review early once every submission is scored",
     (P.WINNERS_ANNOUNCED, P.CLOSED): "close the contest",
 }
+
+
+def shown(value: Enum) -> str:
+    """A phase or status as the API shows it: the GraphQL enum's name (``WINNERS_ANNOUNCED``)."""
+    return value.name
 
 
 def has_qualifying_round(contest: Contest) -> bool:
@@ -69,19 +75,24 @@ def deadline_of(contest: Contest) -> datetime | None:
     return None
 
 
-def phase_error(contest: Contest, action: str, field: str = "contestId") -> InvalidInput:
+def phase_error(
+    contest: Contest, action: str, field: str = "contestId", hint: str = ""
+) -> InvalidInput:
     deadline = deadline_of(contest)
     until = f" until {deadline.isoformat()}" if deadline else ""
     return InvalidInput.one(
         field,
         "WRONG_PHASE",
-        f"{action} is not possible now: the contest is in its {contest.phase.value} phase{until}",
+        f"{action} is not possible now: the contest is in its {shown(contest.phase)} phase{until}"
+        + (f"; {hint}" if hint else ""),
     )
 
 
-def require_phase(contest: Contest, phase: Phase, action: str, field: str = "contestId") -> None:
+def require_phase(
+    contest: Contest, phase: Phase, action: str, field: str = "contestId", hint: str = ""
+) -> None:
     if contest.phase != phase:
-        raise phase_error(contest, action, field)
+        raise phase_error(contest, action, field, hint)
 
 
 class Moved(Exception):
@@ -126,7 +137,10 @@ async def _launch(contest: Contest) -> None:
         )
     if contest.registration_ends_at <= runtime.now():
         raise InvalidInput.one(
-            "registrationEndsAt", "IN_THE_PAST", "registration must end after the launch"
+            "contestId",
+            "IN_THE_PAST",
+            f"registration must end after the launch (registrationEndsAt is "
+            f"{contest.registration_ends_at.isoformat()}): move the dates with editContestDraft",
         )
     judge_fees = sum(j.fee for j in await ContestJudge.filter(contest_id=contest.id))
     amount = (
@@ -134,12 +148,12 @@ async def _launch(contest: Contest) -> None:
         + contest.finalists * contest.participation_award
         + judge_fees
     )
-    await ledger.hold(
-        contest.organization_id,
-        pool_reference(contest),
+    await hold(
+        contest,
         amount,
         f"contest:{contest.id}:pool",
-        model=MODEL,
+        "contestId",
+        "launching the contest holds its prize pool and judges' fees",
     )
 
 
@@ -218,23 +232,33 @@ async def refresh(contest: Contest) -> Contest:
     return contest
 
 
+async def _lock(contest: Contest) -> None:
+    """Lock the row to the end of the transaction and read it again: a launch holds what the draft
+    says now, though an edit may have committed since ``contest`` was read."""
+    fresh = await Contest.select_for_update().get(id=contest.id)
+    if (fresh.phase, fresh.round) != (contest.phase, contest.round):
+        raise Moved
+    await contest.refresh_from_db()
+
+
 async def move_by_organizer(actor: Actor, contest: Contest, to: Phase) -> Contest:
     """An organizer's move where the rules allow it (see ``ORGANIZER_MOVES``)."""
     actor.require_manager(contest.organization_id)
     if (contest.phase, to) not in ORGANIZER_MOVES:
         allowed = [
-            f"{b.value} ({why})" for (a, b), why in ORGANIZER_MOVES.items() if a == contest.phase
+            f"{shown(b)} ({why})" for (a, b), why in ORGANIZER_MOVES.items() if a == contest.phase
         ]
         raise InvalidInput.one(
             "to",
             "PHASE_RULE",
-            f"the organizer cannot move a contest from {contest.phase.value} to {to.value}; "
+            f"the organizer cannot move a contest from {shown(contest.phase)} to {shown(to)}; "
             f"allowed now: {', '.join(allowed) or 'nothing, deadlines move this phase'}",
         )
     by = f"organizer:{actor.account_id}"
     try:
         async with atomic():
             if to == P.REGISTRATION:
+                await _lock(contest)
                 await _move(contest, to, by=by)
                 await _launch(contest)
             elif to == P.CANCELLED:
@@ -244,7 +268,8 @@ async def move_by_organizer(actor: Actor, contest: Contest, to: Phase) -> Contes
                     raise InvalidInput.one(
                         "to",
                         "PHASE_RULE",
-                        "the qualifying review leads to the final round's submission phase, the final review to appeals",
+                        f"the qualifying {shown(P.REVIEW)} leads to the final round's "
+                        f"{shown(P.SUBMISSION)} phase, the final {shown(P.REVIEW)} to {shown(P.APPEALS)}",
                     )
                 report = await results.progress(contest)
                 if not results.complete(report):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any, cast
 
@@ -109,7 +110,10 @@ class ContestScore(Node):
 
 @strawberry.type
 class ContestAppeal(Node):
-    score_id: strawberry.ID
+    score_id: strawberry.ID = strawberry.field(
+        deprecation_reason="Use score { id }: the appealed score itself."
+    )
+    score: ContestScore = strawberry.field(description="The appealed score, as it is now.")
     submission_pk: strawberry.Private[int]
     reason: str
     status: ContestAppealStatus  # type: ignore[valid-type]
@@ -124,6 +128,7 @@ class ContestAppeal(Node):
         return cls(
             id=to_global_id("ContestAppeal", row.id),
             score_id=to_global_id("ContestScore", row.score_id),
+            score=ContestScore.from_row(row.score),
             submission_pk=row.score.submission_id,
             reason=row.reason,
             status=row.status,
@@ -144,11 +149,20 @@ class ContestAward:
     kind: ContestAwardKind  # type: ignore[valid-type]
     place: int = strawberry.field(description="The place or mention number (participation: 0).")
     amount: Money
+    entry_pk: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row: m.ContestAward, currency: str) -> ContestAward:
         slot = 0 if row.kind == m.AwardKind.PARTICIPATION else row.slot
-        return cls(kind=row.kind, place=slot, amount=Money.of(row.amount, currency))
+        return cls(
+            kind=row.kind, place=slot, amount=Money.of(row.amount, currency), entry_pk=row.entry_id
+        )
+
+    @strawberry.field(
+        description="The entry that won it: for its entrant and the organizers, else null."
+    )
+    async def entry(self, info: strawberry.Info) -> ContestEntry | None:
+        return await resolve_entry(_ctx(info), self.entry_pk)
 
 
 @strawberry.type(description="One version of an entrant's work. Judges never learn whose it is.")
@@ -476,6 +490,39 @@ class CreateContestInput:
     passing_score: int = 0
 
 
+@strawberry.input(description="A draft's fields to change; a field left out keeps its value.")
+class EditContestDraftInput:
+    contest_id: strawberry.ID
+    title: str | None = strawberry.UNSET
+    brief: str | None = strawberry.UNSET
+    prizes: list[Long] | None = strawberry.field(
+        default=strawberry.UNSET, description="Minor units for places 1..N, best first."
+    )
+    criteria: list[ContestCriterionInput] | None = strawberry.UNSET
+    registration_ends_at: datetime | None = strawberry.UNSET
+    submission_ends_at: datetime | None = strawberry.UNSET
+    review_ends_at: datetime | None = strawberry.UNSET
+    appeals_ends_at: datetime | None = strawberry.UNSET
+    audience: Audience | None = strawberry.field(
+        default=strawberry.UNSET, description="null: the project's audience."
+    )
+    requirements: JSON | None = strawberry.UNSET
+    honorable_mentions: int | None = strawberry.UNSET
+    honorable_mention_amount: Long | None = strawberry.UNSET
+    finalists: int | None = strawberry.UNSET
+    participation_award: Long | None = strawberry.UNSET
+    qualifying_ends_at: datetime | None = strawberry.UNSET
+    qualifying_review_ends_at: datetime | None = strawberry.UNSET
+    judge_fee: Long | None = strawberry.UNSET
+    judge_skill: str | None = strawberry.UNSET
+    max_entrants: int | None = strawberry.field(
+        default=strawberry.UNSET, description="null: no limit."
+    )
+    max_submissions_per_entrant: int | None = strawberry.UNSET
+    scale: int | None = strawberry.UNSET
+    passing_score: int | None = strawberry.UNSET
+
+
 @strawberry.type
 class ContestPayload(Payload):
     contest: Contest | None = None
@@ -583,6 +630,27 @@ def _requirements(raw: Any) -> list[dict[str, Any]]:
     return raw
 
 
+AMOUNTS = {"honorable_mention_amount", "participation_award", "judge_fee"}
+
+
+def _draft_value(name: str, value: Any) -> Any:
+    if name == "requirements":
+        return _requirements(value)
+    if value is None:
+        return None
+    if name == "prizes":
+        return [int(p) for p in value]
+    if name == "criteria":
+        return [{"name": c.name.strip(), "weight": c.weight} for c in value]
+    return int(value) if name in AMOUNTS else value
+
+
+def _draft_values(input: CreateContestInput | EditContestDraftInput) -> dict[str, Any]:
+    """The draft fields the input gives, as the service takes them (an edit's left-out skipped)."""
+    given = ((f.name, getattr(input, f.name)) for f in fields(contests.ContestDraft))
+    return {name: _draft_value(name, v) for name, v in given if v is not strawberry.UNSET}
+
+
 def _contest_pk(gid: str) -> int:
     return decode_id(gid, "Contest", field="contestId")
 
@@ -596,32 +664,24 @@ class ContestMutation:
         context = _ctx(info)
 
         async def act() -> dict[str, Any]:
-            draft = contests.ContestDraft(
-                title=input.title,
-                brief=input.brief,
-                prizes=[int(p) for p in input.prizes],
-                criteria=[{"name": c.name.strip(), "weight": c.weight} for c in input.criteria],
-                registration_ends_at=input.registration_ends_at,
-                submission_ends_at=input.submission_ends_at,
-                review_ends_at=input.review_ends_at,
-                appeals_ends_at=input.appeals_ends_at,
-                audience=input.audience,
-                requirements=_requirements(input.requirements),
-                honorable_mentions=input.honorable_mentions,
-                honorable_mention_amount=int(input.honorable_mention_amount),
-                finalists=input.finalists,
-                participation_award=int(input.participation_award),
-                qualifying_ends_at=input.qualifying_ends_at,
-                qualifying_review_ends_at=input.qualifying_review_ends_at,
-                judge_fee=int(input.judge_fee),
-                judge_skill=input.judge_skill,
-                max_entrants=input.max_entrants,
-                max_submissions_per_entrant=input.max_submissions_per_entrant,
-                scale=input.scale,
-                passing_score=input.passing_score,
-            )
+            draft = contests.ContestDraft(**_draft_values(input))
             project = decode_id(input.project_id, "Project", field="projectId")
             row = await contests.create_contest(context.actor, project, draft)
+            return {"contest": Contest.from_row(row)}
+
+        return await run_mutation(ContestPayload, act())
+
+    @strawberry.mutation(
+        description="Change a draft contest (organizers); refused once it is launched."
+    )
+    async def edit_contest_draft(
+        self, info: strawberry.Info, input: EditContestDraftInput
+    ) -> ContestPayload:
+        context = _ctx(info)
+
+        async def act() -> dict[str, Any]:
+            pk = _contest_pk(input.contest_id)
+            row = await contests.edit_draft(context.actor, pk, _draft_values(input))
             return {"contest": Contest.from_row(row)}
 
         return await run_mutation(ContestPayload, act())

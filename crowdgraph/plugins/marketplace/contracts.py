@@ -6,20 +6,21 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import F, Q
 from tortoise.functions import Sum
 
-from crowdgraph.core import engagements, ledger, runtime
+from crowdgraph.core import engagements, ledger, projects, runtime
 from crowdgraph.core.actor import Actor
 from crowdgraph.core.errors import Forbidden, InvalidInput
 from crowdgraph.core.events import emit
-from crowdgraph.core.models import EngagementStatus, WorkerProfile
+from crowdgraph.core.ledger import format_money
+from crowdgraph.core.models import EngagementStatus, Organization, WorkerProfile
 from crowdgraph.core.pages import Page, PageRequest, fetch_page
 from crowdgraph.core.transaction import atomic, savepoint
 from crowdgraph.core.validation import Checks
-from crowdgraph.plugins.marketplace import escrow
+from crowdgraph.plugins.marketplace import escrow, offers
 from crowdgraph.plugins.marketplace.common import MODEL, missing
-from crowdgraph.plugins.marketplace.jobs import get_managed_job
+from crowdgraph.plugins.marketplace.jobs import check_weekly_cap, get_managed_job
 from crowdgraph.plugins.marketplace.models import (
     Contract,
     ContractStatus,
@@ -28,6 +29,7 @@ from crowdgraph.plugins.marketplace.models import (
     Milestone,
     MilestoneStatus,
     Pricing,
+    Proposal,
     ProposalStatus,
     TimeEntry,
     TimeEntryStatus,
@@ -107,7 +109,9 @@ def require_status(contract: Contract, *allowed: ContractStatus) -> None:
 # -- hiring and starting ---------------------------------------------------------------------
 
 
-def _check_plan(checks: Checks, pricing: Pricing, bid: int, plan: list[MilestonePlan]) -> None:
+def _check_plan(
+    checks: Checks, pricing: Pricing, price: int, currency: str, plan: list[MilestonePlan]
+) -> None:
     if pricing == Pricing.HOURLY:
         if plan:
             checks.fail("milestones", "NOT_ALLOWED", "an hourly contract has no milestones")
@@ -115,64 +119,144 @@ def _check_plan(checks: Checks, pricing: Pricing, bid: int, plan: list[Milestone
     for index, item in enumerate(plan):
         checks.text(f"milestones[{index}].title", item.title, min_len=1, max_len=160)
         checks.range(f"milestones[{index}].amount", item.amount, low=1)
-    if plan and sum(item.amount for item in plan) != bid:
+    total = sum(item.amount for item in plan)
+    if plan and total != price:
         checks.fail(
             "milestones",
             "AMOUNTS_MISMATCH",
-            f"the milestones must add up to the bid of {bid} (got {sum(i.amount for i in plan)})",
+            f"the milestones must add up to the price of {format_money(price, currency)} "
+            f"(got {format_money(total, currency)})",
         )
 
 
-async def hire(actor: Actor, proposal_id: int, plan: list[MilestonePlan]) -> Contract:
+async def hire(
+    actor: Actor, proposal_id: int, plan: list[MilestonePlan], *, fund_all: bool = True
+) -> Contract:
     """Accept a proposal: a pending contract and engagement; it starts now if onboarding is done."""
     proposal = await get_proposal(actor, proposal_id)
     job = await get_managed_job(actor, proposal.job_id)
     checks = Checks()
-    _check_plan(checks, job.pricing, proposal.bid, plan)
+    _check_plan(checks, job.pricing, proposal.bid, proposal.currency, plan)
     checks.done()
     if job.status != JobStatus.OPEN:
         raise InvalidInput.one("proposalId", "JOB_NOT_OPEN", f"the job is {job.status.value}")
     worker = await WorkerProfile.get(id=proposal.worker_id)
-    if job.pricing == Pricing.FIXED and not plan:
-        plan = [MilestonePlan("Complete the work", proposal.bid)]
     async with atomic():
         await move_proposal(proposal, job, ProposalStatus.HIRED, ACTIVE)
-        contract = await Contract.create(
+        return await _open_contract(job, proposal, worker, plan, fund_all)
+
+
+async def hire_offer(
+    actor: Actor,
+    offer_id: int,
+    project_id: int,
+    plan: list[MilestonePlan],
+    weekly_hours_cap: int | None,
+    *,
+    fund_all: bool = True,
+) -> Contract:
+    """Buy a worker's offer for one of the organization's projects: a job filled at once and the
+    worker's proposal at the offer's price, then a contract as from any accepted proposal."""
+    account = actor.require_account()
+    project = await projects.get_managed_project(actor, project_id)
+    offer = await offers.get_offer(actor, offer_id)
+    org = await Organization.get(id=project.organization_id)
+    worker = await WorkerProfile.get(id=offer.worker_id)
+    checks = Checks()
+    if offer.currency != org.currency:
+        checks.fail(
+            "offerId",
+            "CURRENCY_MISMATCH",
+            f"the offer is priced in {offer.currency} and {org.name} pays in {org.currency} "
+            "(there are no exchange rates)",
+        )
+    if not projects.audience_admits(project.audience, org.id, worker):
+        checks.fail(
+            "projectId",
+            "NOT_ELIGIBLE",
+            f"the project is open to the {project.audience.value} crowd; the worker is not in it",
+        )
+    check_weekly_cap(checks, offer.pricing, weekly_hours_cap)
+    _check_plan(checks, offer.pricing, offer.price, offer.currency, plan)
+    checks.done()
+    now = runtime.now()
+    async with atomic():
+        job = await Job.create(
+            organization_id=org.id,
+            project_id=project.id,
+            title=offer.title,
+            description=offer.description,
+            skills=offer.skills,
+            pricing=offer.pricing,
+            budget=offer.price,
+            currency=org.currency,
+            weekly_hours_cap=weekly_hours_cap,
+            duration_days=offer.delivery_days,
+            audience=project.audience,
+            status=JobStatus.FILLED,
+            created_by_id=account.id,
+            created_at=now,
+        )
+        proposal = await Proposal.create(
             job_id=job.id,
-            proposal_id=proposal.id,
-            organization_id=job.organization_id,
             worker_id=worker.id,
-            worker_account_id=worker.account_id,
-            title=job.title,
-            pricing=job.pricing,
-            amount=proposal.bid,
-            currency=job.currency,
-            weekly_hours_cap=job.weekly_hours_cap,
-            created_at=runtime.now(),
+            cover_letter=offer.description,
+            bid=offer.price,
+            currency=offer.currency,
+            timeline_days=offer.delivery_days,
+            status=ProposalStatus.HIRED,
+            created_at=now,
+            updated_at=now,
         )
-        for position, item in enumerate(plan, start=1):
-            await Milestone.create(
-                contract=contract, position=position, title=item.title.strip(), amount=item.amount
-            )
-        engagement = await engagements.start_engagement(
-            worker_id=worker.id,
-            worker_account_id=worker.account_id,
-            organization_id=job.organization_id,
-            project_id=job.project_id,
-            model=MODEL,
-            detail_type=DETAIL_TYPE,
-            detail_id=contract.id,
-            pay_amount=proposal.bid if job.pricing == Pricing.FIXED else None,
-            title=job.title,
-            status=EngagementStatus.PENDING,
+        contract = await _open_contract(job, proposal, worker, plan, fund_all)
+        await _emit("offer.hired", contract, offer_id=offer.id, job_id=job.id)
+    return contract
+
+
+async def _open_contract(
+    job: Job, proposal: Proposal, worker: WorkerProfile, plan: list[MilestonePlan], fund_all: bool
+) -> Contract:
+    """The contract, its milestones and engagement for an accepted proposal; the job is filled.
+    It starts at once when the worker has done the job's onboarding. In the caller's transaction."""
+    if job.pricing == Pricing.FIXED and not plan:
+        plan = [MilestonePlan("Complete the work", proposal.bid)]
+    contract = await Contract.create(
+        job_id=job.id,
+        proposal_id=proposal.id,
+        organization_id=job.organization_id,
+        worker_id=worker.id,
+        worker_account_id=worker.account_id,
+        title=job.title,
+        pricing=job.pricing,
+        amount=proposal.bid,
+        currency=job.currency,
+        weekly_hours_cap=job.weekly_hours_cap,
+        fund_all_at_start=fund_all,
+        created_at=runtime.now(),
+    )
+    for position, item in enumerate(plan, start=1):
+        await Milestone.create(
+            contract=contract, position=position, title=item.title.strip(), amount=item.amount
         )
-        contract.engagement_id = engagement.id
-        await contract.save(update_fields=["engagement_id"])
-        job.status = JobStatus.FILLED
-        await job.save(update_fields=["status"])
-        await _emit("contract.hired", contract, job_id=job.id, proposal_id=proposal.id)
-        if not await steps_left(worker.id, job.onboarding_step_ids):
-            await _start(contract, job)
+    engagement = await engagements.start_engagement(
+        worker_id=worker.id,
+        worker_account_id=worker.account_id,
+        organization_id=job.organization_id,
+        project_id=job.project_id,
+        model=MODEL,
+        detail_type=DETAIL_TYPE,
+        detail_id=contract.id,
+        pay_amount=proposal.bid if job.pricing == Pricing.FIXED else None,
+        title=job.title,
+        status=EngagementStatus.PENDING,
+    )
+    contract.engagement_id = engagement.id
+    await contract.save(update_fields=["engagement_id"])
+    job.status = JobStatus.FILLED
+    await job.save(update_fields=["status"])
+    await _emit("contract.hired", contract, job_id=job.id, proposal_id=proposal.id)
+    if not await steps_left(worker.id, job.onboarding_step_ids):
+        await _start(contract, job)
     return contract
 
 
@@ -184,13 +268,9 @@ async def _start(contract: Contract, job: Job) -> None:
     if not changed:
         raise InvalidInput.one("contractId", "ALREADY_STARTED", "the contract has already started")
     contract.status = ContractStatus.ACTIVE
-    for milestone in await Milestone.filter(contract_id=contract.id).order_by("position"):
-        await escrow.fund(contract, milestone)
-        milestone.status = M.FUNDED
-        await milestone.save(update_fields=["status"])
-        await _emit(
-            "milestone.funded", contract, milestone_id=milestone.id, amount=milestone.amount
-        )
+    planned = await Milestone.filter(contract_id=contract.id, status=M.PLANNED).order_by("position")
+    for milestone in planned if contract.fund_all_at_start else planned[:1]:
+        await _fund(contract, milestone)
     engagement = await engagements.find_engagement(MODEL, DETAIL_TYPE, contract.id)
     assert engagement is not None  # hire() opens it with the contract
     await engagements.move_engagement(engagement, EngagementStatus.ACTIVE)
@@ -217,6 +297,62 @@ async def start_contract(actor: Actor, contract_id: int) -> Contract:
 
 
 # -- milestones ------------------------------------------------------------------------------
+
+
+async def _fund(contract: Contract, milestone: Milestone) -> None:
+    """Move a planned milestone's amount into escrow; the caller's transaction covers it."""
+    await move_milestone(milestone, M.FUNDED, (M.PLANNED,))
+    await escrow.fund(contract, milestone)
+    await _emit("milestone.funded", contract, milestone_id=milestone.id, amount=milestone.amount)
+
+
+async def fund_milestone(actor: Actor, milestone_id: int) -> Milestone:
+    """The client puts a planned milestone of a running contract into escrow, so work can start."""
+    milestone, contract = await get_milestone(actor, milestone_id)
+    require_client(actor, contract)
+    require_status(contract, ContractStatus.ACTIVE)
+    async with atomic():
+        await _fund(contract, milestone)
+    return milestone
+
+
+async def add_milestone(
+    actor: Actor, contract_id: int, title: str, amount: int, fund: bool
+) -> Milestone:
+    """The client adds a milestone to a fixed-price contract (the price grows by its amount);
+    ``fund`` puts it into escrow at once, which needs the contract to have started."""
+    contract = await get_contract(actor, contract_id)
+    require_client(actor, contract)
+    require_status(contract, ContractStatus.PENDING, ContractStatus.ACTIVE)
+    checks = Checks()
+    if contract.pricing != Pricing.FIXED:
+        checks.fail("contractId", "NOT_FIXED", "only fixed-price contracts have milestones")
+    checks.text("title", title, min_len=1, max_len=160)
+    checks.range("amount", amount, low=1)
+    if fund and contract.status == ContractStatus.PENDING:
+        checks.fail(
+            "fund",
+            "CONTRACT_NOT_STARTED",
+            "a pending contract funds its milestones when it starts",
+        )
+    checks.done()
+    async with atomic():
+        # Two milestones added at once must not take one position: lock the contract row.
+        await Contract.select_for_update().get(id=contract.id)
+        rows: list[Any] = await Milestone.filter(contract_id=contract.id).values_list(
+            "position", flat=True
+        )
+        milestone = await Milestone.create(
+            contract=contract, position=max(rows, default=0) + 1, title=title.strip(), amount=amount
+        )
+        await Contract.filter(id=contract.id).update(amount=F("amount") + amount)
+        contract.amount += amount
+        if contract.engagement_id is not None:
+            await engagements.add_pay(contract.engagement_id, amount)
+        await _emit("milestone.added", contract, milestone_id=milestone.id, amount=amount)
+        if fund:
+            await _fund(contract, milestone)
+    return milestone
 
 
 async def get_milestone(actor: Actor, milestone_id: int) -> tuple[Milestone, Contract]:
@@ -276,10 +412,12 @@ async def submit_milestone(
 async def _approve(
     milestone: Milestone, contract: Contract, by_account_id: int | None, *, auto: bool
 ) -> None:
+    # Only work handed in is approved: the client may still accept a submission they sent back
+    # for changes, but a milestone never submitted has nothing to approve.
     await move_milestone(
         milestone,
         M.APPROVED,
-        (M.SUBMITTED,) if auto else UNDECIDED,
+        (M.SUBMITTED,) if auto else (M.SUBMITTED, M.CHANGES_REQUESTED),
         decided_at=runtime.now(),
         auto_released=auto,
     )
@@ -338,8 +476,43 @@ async def release_overdue(*, contract_id: int | None = None) -> int:
 # -- hourly work -----------------------------------------------------------------------------
 
 
+LATE_LOGGING_DAYS = 1
+"""Days after a week ends (Sunday, UTC) during which its time may still be logged."""
+
+
 def week_start(day: date) -> date:
+    """The Monday of the contract week ``day`` falls in (weeks run Monday to Sunday, UTC)."""
     return day - timedelta(days=day.weekday())
+
+
+def logging_closes(day: date) -> date:
+    """The last day on which time worked on ``day`` may be logged."""
+    return week_start(day) + timedelta(days=6 + LATE_LOGGING_DAYS)
+
+
+def _check_work_date(checks: Checks, contract: Contract, work_date: date) -> None:
+    """Time is logged for a day of the contract, in its week or the grace days after it."""
+    today = runtime.now().date()
+    started = contract.started_at.date() if contract.started_at else today
+    if work_date > today:
+        checks.fail(
+            "workDate", "IN_FUTURE", f"workDate must not be in the future (got {work_date})"
+        )
+    elif work_date < started:
+        checks.fail(
+            "workDate",
+            "BEFORE_CONTRACT_START",
+            f"workDate must be on or after the day the contract started, {started} "
+            f"(got {work_date})",
+        )
+    elif logging_closes(work_date) < today:
+        checks.fail(
+            "workDate",
+            "LOGGING_CLOSED",
+            f"time for the week of {week_start(work_date)} could be logged until "
+            f"{logging_closes(work_date)}, {LATE_LOGGING_DAYS} day(s) after the week ended "
+            f"(got {work_date})",
+        )
 
 
 def hourly_amount(minutes: int, rate: int) -> int:
@@ -358,10 +531,7 @@ async def log_time(
         checks.fail("contractId", "NOT_HOURLY", "time is logged on hourly contracts only")
     checks.range("minutes", minutes, low=1, high=24 * 60)
     checks.text("description", description, max_len=5000)
-    if work_date > runtime.now().date():
-        checks.fail(
-            "workDate", "IN_FUTURE", f"workDate must not be in the future (got {work_date})"
-        )
+    _check_work_date(checks, contract, work_date)
     checks.done()
     week = week_start(work_date)
     cap = (contract.weekly_hours_cap or 0) * 60
@@ -395,8 +565,6 @@ async def log_time(
             amount=hourly_amount(minutes, contract.amount),
             created_at=runtime.now(),
         )
-        if contract.engagement_id is not None:
-            await engagements.add_time(contract.engagement_id, minutes * 60)
         await _emit("time_entry.logged", contract, time_entry_id=entry.id, minutes=minutes)
     return entry
 
@@ -435,6 +603,9 @@ async def decide_time_entry(actor: Actor, entry_id: int, approve: bool) -> TimeE
                 memo=f"{entry.minutes} minutes on {entry.work_date}",
                 created_by_id=account_id,
             )
+            # Hours worked are the approved ones: rejected time would lower the effective pay.
+            if contract.engagement_id is not None:
+                await engagements.add_time(contract.engagement_id, entry.minutes * 60)
         await _emit(f"time_entry.{to.value}", contract, time_entry_id=entry.id)
     return entry
 

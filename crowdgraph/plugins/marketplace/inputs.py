@@ -108,12 +108,46 @@ class MarketplaceMilestonePlanInput:
     amount: Long
 
 
+FUND_ALL = (
+    "True: starting the contract puts every milestone into escrow. False: only the first; "
+    "fund the others one at a time with fundMarketplaceMilestone."
+)
+
+
 @strawberry.input
 class HireMarketplaceWorkerInput:
     proposal_id: strawberry.ID
     milestones: list[MarketplaceMilestonePlanInput] = strawberry.field(
         default_factory=list,
         description="Fixed-price plan adding up to the bid; one milestone for the bid if empty.",
+    )
+    fund_all_milestones: bool = strawberry.field(default=True, description=FUND_ALL)
+
+
+@strawberry.input
+class HireMarketplaceOfferInput:
+    offer_id: strawberry.ID
+    project_id: strawberry.ID = strawberry.field(
+        description="The organization's project the work is for; its audience must admit the "
+        "worker."
+    )
+    milestones: list[MarketplaceMilestonePlanInput] = strawberry.field(
+        default_factory=list,
+        description="Fixed-price plan adding up to the offer's price; one milestone if empty.",
+    )
+    weekly_hours_cap: int | None = strawberry.field(
+        default=None, description="Hourly offers: the most hours a week (1 to 80)."
+    )
+    fund_all_milestones: bool = strawberry.field(default=True, description=FUND_ALL)
+
+
+@strawberry.input
+class AddMarketplaceMilestoneInput:
+    contract_id: strawberry.ID
+    title: str
+    amount: Long = strawberry.field(description="Minor units; the contract's price grows by it.")
+    fund: bool = strawberry.field(
+        default=False, description="Put it into escrow now (the contract must have started)."
     )
 
 
@@ -210,7 +244,16 @@ class MarketplaceTalentSkillInput:
 class MarketplaceTalentSearchInput:
     skills: list[MarketplaceTalentSkillInput] = strawberry.field(default_factory=list)
     min_rating: float | None = None
-    max_rate: Long | None = None
+    max_rate: Long | None = strawberry.field(
+        default=None,
+        description="The highest hourly rate, minor units of currency. Workers without a rate are "
+        "kept; a rate in another currency never matches (there are no exchange rates).",
+    )
+    currency: str | None = strawberry.field(
+        default=None,
+        description="The currency of maxRate; by default your organizations' (when they share "
+        "one).",
+    )
     availability: Availability | None = None
     kind: WorkerKind | None = None
     country: str | None = None
@@ -307,7 +350,16 @@ class MarketplaceOfferSearchInput:
     text: str | None = None
     skill: str | None = None
     pricing: Pricing | None = None
-    max_price: Long | None = None
+    max_price: Long | None = strawberry.field(
+        default=None,
+        description="The highest price or rate, minor units of currency; an offer priced in "
+        "another currency never matches (there are no exchange rates).",
+    )
+    currency: str | None = strawberry.field(
+        default=None,
+        description="Only offers priced in this currency. With maxPrice it defaults to your "
+        "organizations' currency (when they share one), else your worker profile's.",
+    )
     worker_id: strawberry.ID | None = None
 
 
@@ -352,6 +404,10 @@ def proposal_pk(gid: strawberry.ID) -> int:
 
 def contract_pk(gid: strawberry.ID) -> int:
     return decode_id(gid, "MarketplaceContract", field="contractId")
+
+
+def offer_pk(gid: strawberry.ID) -> int:
+    return decode_id(gid, "MarketplaceOffer", field="offerId")
 
 
 def organization_pk(gid: strawberry.ID) -> int:

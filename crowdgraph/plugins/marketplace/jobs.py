@@ -42,6 +42,16 @@ class JobDraft:
     """Defaults to the project's audience."""
 
 
+def check_weekly_cap(checks: Checks, pricing: Pricing, weekly_hours_cap: int | None) -> None:
+    """Hourly work has a weekly cap of 1 to 80 hours; fixed-price work has none."""
+    if pricing == Pricing.HOURLY:
+        if weekly_hours_cap is None:
+            checks.fail("weeklyHoursCap", "REQUIRED", "hourly work needs a weekly hours cap")
+        checks.range("weeklyHoursCap", weekly_hours_cap, low=1, high=80)
+    elif weekly_hours_cap is not None:
+        checks.fail("weeklyHoursCap", "NOT_ALLOWED", "only hourly work has a weekly hours cap")
+
+
 async def post_job(actor: Actor, draft: JobDraft) -> Job:
     project = await projects.get_managed_project(actor, draft.project_id)
     account = actor.require_account()
@@ -50,12 +60,7 @@ async def post_job(actor: Actor, draft: JobDraft) -> Job:
     checks.text("description", draft.description, min_len=1, max_len=20_000)
     checks.range("budget", draft.budget, low=1)
     checks.range("durationDays", draft.duration_days, low=1, high=3650)
-    if draft.pricing == Pricing.HOURLY:
-        if draft.weekly_hours_cap is None:
-            checks.fail("weeklyHoursCap", "REQUIRED", "an hourly job needs a weekly hours cap")
-        checks.range("weeklyHoursCap", draft.weekly_hours_cap, low=1, high=80)
-    elif draft.weekly_hours_cap is not None:
-        checks.fail("weeklyHoursCap", "NOT_ALLOWED", "only hourly jobs have a weekly hours cap")
+    check_weekly_cap(checks, draft.pricing, draft.weekly_hours_cap)
     checks.done()
     skills = await check_skills(draft.skills)
     requirements = await eligibility.validate_requirements(draft.requirements)
@@ -125,6 +130,22 @@ async def get_job(actor: Actor, job_id: int) -> Job:
     job = await Job.get_or_none(Q(id=job_id) & await visible_jobs(actor))
     if job is None:
         raise missing("job")
+    return job
+
+
+def require_open(job: Job) -> None:
+    if job.status != JobStatus.OPEN:
+        raise InvalidInput.one("jobId", "JOB_NOT_OPEN", f"the job is {job.status.value}")
+
+
+async def get_job_to_apply(actor: Actor, worker: WorkerProfile, job_id: int) -> Job:
+    """The open job a worker applies to. A closed or filled job whose audience admits them is
+    JOB_NOT_OPEN (they could have seen it open); any other is not found, so nothing leaks."""
+    rule = await visible_jobs(actor) | projects.audience_rule(worker)
+    job = await Job.get_or_none(Q(id=job_id) & rule)
+    if job is None:
+        raise missing("job")
+    require_open(job)
     return job
 
 

@@ -197,6 +197,8 @@ class Contract(Model):
     """Fixed: the total price. Hourly: the hourly rate."""
     currency = fields.CharField(max_length=3)
     weekly_hours_cap = fields.SmallIntField(null=True)
+    fund_all_at_start = fields.BooleanField(default=True, db_default=True)
+    """Starting funds every planned milestone (true) or only the first (false)."""
     status = fields.CharEnumField(ContractStatus, max_length=16, default=ContractStatus.PENDING)
     created_at = fields.DatetimeField()
     started_at = fields.DatetimeField(null=True)

@@ -18,6 +18,7 @@ from crowdgraph.plugins.marketplace import (
     proposals,
 )
 from crowdgraph.plugins.marketplace.inputs import (
+    AddMarketplaceMilestoneInput,
     AddMarketplaceOnboardingStepInput,
     CompleteMarketplaceOnboardingStepInput,
     CompleteMarketplaceOnboardingStepPayload,
@@ -26,6 +27,7 @@ from crowdgraph.plugins.marketplace.inputs import (
     DecideMarketplaceProposalInput,
     DecideMarketplaceTimeEntryInput,
     GradeMarketplaceExamAttemptInput,
+    HireMarketplaceOfferInput,
     HireMarketplaceWorkerInput,
     InviteToMarketplaceJobInput,
     InviteToMarketplaceJobPayload,
@@ -40,6 +42,7 @@ from crowdgraph.plugins.marketplace.inputs import (
     MarketplaceJobPayload,
     MarketplaceMilestoneIdInput,
     MarketplaceMilestonePayload,
+    MarketplaceMilestonePlanInput,
     MarketplaceOfferPayload,
     MarketplaceOnboardingStepPayload,
     MarketplaceProposalIdInput,
@@ -59,6 +62,7 @@ from crowdgraph.plugins.marketplace.inputs import (
     contract_pk,
     job_pk,
     milestone_pk,
+    offer_pk,
     organization_pk,
     proposal_pk,
 )
@@ -89,6 +93,10 @@ async def _milestone_payload(coro: Awaitable[Any]) -> dict[str, Any]:
     row = await coro
     contract = await Contract.get(id=row.contract_id)
     return {"milestone": MarketplaceMilestone.from_row(row, contract.currency)}
+
+
+def _plan(milestones: list[MarketplaceMilestonePlanInput]) -> list[contracts.MilestonePlan]:
+    return [contracts.MilestonePlan(m.title, m.amount) for m in milestones]
 
 
 @strawberry.type
@@ -191,8 +199,31 @@ class MarketplaceMutation:
         self, info: strawberry.Info, input: HireMarketplaceWorkerInput
     ) -> MarketplaceContractPayload:
         async def act() -> dict[str, Any]:
-            plan = [contracts.MilestonePlan(m.title, m.amount) for m in input.milestones]
-            row = await contracts.hire(info.context.actor, proposal_pk(input.proposal_id), plan)
+            row = await contracts.hire(
+                info.context.actor,
+                proposal_pk(input.proposal_id),
+                _plan(input.milestones),
+                fund_all=input.fund_all_milestones,
+            )
+            return {"contract": MarketplaceContract.from_row(row)}
+
+        return await run_mutation(MarketplaceContractPayload, act())
+
+    @strawberry.mutation(
+        description="Hire a worker from their offer, at its price, for one of your projects."
+    )
+    async def hire_marketplace_offer(
+        self, info: strawberry.Info, input: HireMarketplaceOfferInput
+    ) -> MarketplaceContractPayload:
+        async def act() -> dict[str, Any]:
+            row = await contracts.hire_offer(
+                info.context.actor,
+                offer_pk(input.offer_id),
+                decode_id(input.project_id, "Project", field="projectId"),
+                _plan(input.milestones),
+                input.weekly_hours_cap,
+                fund_all=input.fund_all_milestones,
+            )
             return {"contract": MarketplaceContract.from_row(row)}
 
         return await run_mutation(MarketplaceContractPayload, act())
@@ -246,6 +277,34 @@ class MarketplaceMutation:
         async def act() -> dict[str, Any]:
             return await _milestone_payload(
                 contracts.approve_milestone(info.context.actor, milestone_pk(input.milestone_id))
+            )
+
+        return await run_mutation(MarketplaceMilestonePayload, act())
+
+    @strawberry.mutation(description="Put a planned milestone into escrow so work on it can start.")
+    async def fund_marketplace_milestone(
+        self, info: strawberry.Info, input: MarketplaceMilestoneIdInput
+    ) -> MarketplaceMilestonePayload:
+        async def act() -> dict[str, Any]:
+            return await _milestone_payload(
+                contracts.fund_milestone(info.context.actor, milestone_pk(input.milestone_id))
+            )
+
+        return await run_mutation(MarketplaceMilestonePayload, act())
+
+    @strawberry.mutation(description="Add a milestone to a fixed-price contract, funded or not.")
+    async def add_marketplace_milestone(
+        self, info: strawberry.Info, input: AddMarketplaceMilestoneInput
+    ) -> MarketplaceMilestonePayload:
+        async def act() -> dict[str, Any]:
+            return await _milestone_payload(
+                contracts.add_milestone(
+                    info.context.actor,
+                    contract_pk(input.contract_id),
+                    input.title,
+                    input.amount,
+                    input.fund,
+                )
             )
 
         return await run_mutation(MarketplaceMilestonePayload, act())

@@ -15,7 +15,7 @@ from crowdgraph.core.pages import Page, PageRequest, fetch_page
 from crowdgraph.core.transaction import atomic
 from crowdgraph.core.validation import CURRENCY, Checks
 from crowdgraph.core.workers import visible_workers
-from crowdgraph.plugins.marketplace.common import check_skills, missing
+from crowdgraph.plugins.marketplace.common import check_skills, filter_currency, missing
 from crowdgraph.plugins.marketplace.models import Offer, Pricing
 
 
@@ -103,9 +103,14 @@ async def search_offers(
     skill: str | None = None,
     pricing: Pricing | None = None,
     max_price: int | None = None,
+    currency: str | None = None,
     worker_id: int | None = None,
 ) -> Page[Offer]:
+    """Offers by text, skill and pricing; a maximum price is in one currency (``currency``, by
+    default the caller's): offers priced in another never match it."""
     actor.require_account()
+    if max_price is not None:
+        currency = await filter_currency(actor, currency, "maxPrice")
     query = Offer.filter(visible_offers(actor))
     if text:
         query = query.filter(Q(title__icontains=text) | Q(description__icontains=text))
@@ -113,6 +118,8 @@ async def search_offers(
         query = query.filter(skill_tags__contains=f",{skill},")
     if pricing is not None:
         query = query.filter(pricing=pricing)
+    if currency is not None:
+        query = query.filter(currency=currency)
     if max_price is not None:
         query = query.filter(price__lte=max_price)
     if worker_id is not None:

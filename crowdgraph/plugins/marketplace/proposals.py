@@ -14,11 +14,15 @@ from crowdgraph.core.pages import Page, PageRequest, fetch_page
 from crowdgraph.core.transaction import atomic
 from crowdgraph.core.validation import Checks
 from crowdgraph.plugins.marketplace.common import missing
-from crowdgraph.plugins.marketplace.jobs import get_job, get_managed_job, job_verdict
+from crowdgraph.plugins.marketplace.jobs import (
+    get_job_to_apply,
+    get_managed_job,
+    job_verdict,
+    require_open,
+)
 from crowdgraph.plugins.marketplace.models import (
     Invitation,
     Job,
-    JobStatus,
     Proposal,
     ProposalStatus,
 )
@@ -40,22 +44,16 @@ async def _emit(name: str, proposal: Proposal, job: Job, worker_account_id: int)
     )
 
 
-def require_open(job: Job) -> None:
-    if job.status != JobStatus.OPEN:
-        raise InvalidInput.one("jobId", "JOB_NOT_OPEN", f"the job is {job.status.value}")
-
-
 async def submit_proposal(
     actor: Actor, job_id: int, cover_letter: str, bid: int, timeline_days: int
 ) -> Proposal:
     worker = await actor.require_worker()
-    job = await get_job(actor, job_id)
+    job = await get_job_to_apply(actor, worker, job_id)
     checks = Checks()
     checks.text("coverLetter", cover_letter, min_len=20, max_len=10_000)
     checks.range("bid", bid, low=1)
     checks.range("timelineDays", timeline_days, low=1, high=3650)
     checks.done()
-    require_open(job)
     verdict = await job_verdict(worker, job)
     if not verdict.eligible:
         raise Forbidden("you may not apply to this job: " + "; ".join(verdict.reasons))

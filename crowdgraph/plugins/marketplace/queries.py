@@ -139,6 +139,7 @@ class MarketplaceQuery:
             skill=wanted.skill,
             pricing=wanted.pricing,
             max_price=wanted.max_price,
+            currency=wanted.currency,
             worker_id=decode_id(wanted.worker_id, "Worker", field="workerId")
             if wanted.worker_id
             else None,
@@ -239,6 +240,7 @@ class MarketplaceQuery:
             skills=[search.SkillWanted(s.slug, s.min_level, s.verified) for s in wanted.skills],
             min_rating=wanted.min_rating,
             max_rate=wanted.max_rate,
+            currency=wanted.currency,
             availability=wanted.availability,
             kind=wanted.kind,
             country=wanted.country,

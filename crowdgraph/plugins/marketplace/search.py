@@ -15,11 +15,13 @@ from tortoise.expressions import Q, Subquery
 from crowdgraph.core import projects
 from crowdgraph.core.actor import Actor
 from crowdgraph.core.errors import Forbidden
+from crowdgraph.core.ledger import format_money
 from crowdgraph.core.models import Availability, Role, WorkerKind, WorkerProfile, WorkerSkill
 from crowdgraph.core.pages import Page, PageRequest
 from crowdgraph.core.skills import check_level
 from crowdgraph.core.validation import COUNTRY, Checks
 from crowdgraph.core.workers import visible_workers
+from crowdgraph.plugins.marketplace.common import filter_currency
 from crowdgraph.plugins.marketplace.feedback import Reputation, reputations
 from crowdgraph.plugins.marketplace.models import Job, JobStatus, Pricing
 
@@ -42,7 +44,9 @@ class TalentQuery:
     skills: list[SkillWanted] = field(default_factory=list)
     min_rating: float | None = None
     max_rate: int | None = None
-    """The highest hourly rate, minor units; workers without a rate are kept."""
+    """The highest hourly rate, minor units of ``currency``; workers without a rate are kept."""
+    currency: str | None = None
+    """The currency of ``max_rate``; by default the caller's (see ``filter_currency``)."""
     availability: Availability | None = None
     kind: WorkerKind | None = None
     country: str | None = None
@@ -93,6 +97,9 @@ async def search_talent(
     checks.range("minRating", search.min_rating, low=1, high=5)
     checks.range("maxRate", search.max_rate, low=0)
     checks.done()
+    currency = None
+    if search.max_rate is not None:
+        currency = await filter_currency(actor, search.currency, "maxRate")
     query = WorkerProfile.filter(visible_workers(actor))
     slugs = [w.slug for w in search.skills]
     if slugs:
@@ -105,7 +112,10 @@ async def search_talent(
     if search.availability:
         query = query.filter(availability=search.availability)
     if search.max_rate is not None:
-        query = query.filter(Q(hourly_rate__isnull=True) | Q(hourly_rate__lte=search.max_rate))
+        # No exchange rates: a rate in another currency is not known to be within the maximum.
+        query = query.filter(
+            Q(hourly_rate__isnull=True) | Q(hourly_rate__lte=search.max_rate, currency=currency)
+        )
     workers = await query.order_by("id").limit(candidates)
     ids = [w.id for w in workers]
     held: dict[int, dict[str, dict[str, Any]]] = {i: {} for i in ids}
@@ -157,8 +167,16 @@ def _score_worker(
         score += AVAILABLE_BONUS
         reasons.append("available now")
     if search.max_rate is not None and worker.hourly_rate is not None:
-        reasons.append(f"hourly rate {worker.hourly_rate} within {search.max_rate}")
+        reasons.append(
+            f"hourly rate {format_money(worker.hourly_rate, worker.currency)} "
+            f"within {format_money(search.max_rate, worker.currency)}"
+        )
     return TalentMatch(worker, round(score, 2), reasons, rep)
+
+
+def _pays_at_least(job: Job, rate: int, currency: str) -> bool:
+    """An hourly job whose top rate is at least ``rate``, in the same currency (no exchange)."""
+    return job.pricing == Pricing.HOURLY and job.currency == currency and job.budget >= rate
 
 
 async def recommend_jobs(
@@ -194,9 +212,12 @@ async def recommend_jobs(
             continue
         reasons.append(f"{len(reasons)} of the {len(job.skills)} skills asked")
         rate = worker.hourly_rate
-        if job.pricing == Pricing.HOURLY and rate is not None and job.budget >= rate:
+        if rate is not None and _pays_at_least(job, rate, worker.currency):
             score += AVAILABLE_BONUS
-            reasons.append(f"pays up to {job.budget} an hour, at or above your rate")
+            reasons.append(
+                f"pays up to {format_money(job.budget, job.currency)} an hour, "
+                f"at or above your rate of {format_money(rate, worker.currency)}"
+            )
         matches.append(JobMatch(job, round(score, 2), reasons))
     matches.sort(key=lambda m: (-m.score, -m.job.id))
     return _window(list(enumerate(matches, start=1)), page)

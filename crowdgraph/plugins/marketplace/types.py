@@ -181,7 +181,7 @@ class MarketplaceProposal(Node):
 @strawberry.type
 class MarketplaceInvitation:
     job_pk: strawberry.Private[int]
-    worker_id: strawberry.ID
+    worker_pk: strawberry.Private[int]
     message: str
     created_at: datetime
 
@@ -189,7 +189,7 @@ class MarketplaceInvitation:
     def from_row(cls, row: models.Invitation) -> MarketplaceInvitation:
         return cls(
             job_pk=row.job_id,
-            worker_id=to_global_id("Worker", row.worker_id),
+            worker_pk=row.worker_id,
             message=row.message,
             created_at=row.created_at,
         )
@@ -197,6 +197,14 @@ class MarketplaceInvitation:
     @strawberry.field
     async def job(self, info: strawberry.Info) -> MarketplaceJob:
         return MarketplaceJob.from_row(await info.context.by_id(models.Job).load(self.job_pk))
+
+    @strawberry.field(description="The invited worker.")
+    async def worker(self, info: strawberry.Info) -> Worker:
+        return await _worker(info, self.worker_pk)
+
+    @strawberry.field(deprecation_reason="Use worker { id }: the invited worker itself.")
+    def worker_id(self) -> strawberry.ID:
+        return to_global_id("Worker", self.worker_pk)
 
 
 @strawberry.type
@@ -348,7 +356,10 @@ class MarketplaceDispute(Node):
     reason: str
     status: DisputeStatus
     outcome: DisputeOutcome | None
-    worker_amount: int | None = strawberry.field(description="Minor units paid to the worker.")
+    worker_amount: int | None = strawberry.field(
+        description="Minor units paid to the worker.",
+        deprecation_reason="Use paidToWorker: the same amount with its currency.",
+    )
     resolution_note: str
     created_at: datetime
     resolved_at: datetime | None
@@ -371,6 +382,14 @@ class MarketplaceDispute(Node):
     @strawberry.field
     def milestone_id(self) -> strawberry.ID:
         return to_global_id("MarketplaceMilestone", self.milestone_pk)
+
+    @strawberry.field(description="What the resolution paid the worker (null while open).")
+    async def paid_to_worker(self, info: strawberry.Info) -> Money | None:
+        if self.worker_amount is None:
+            return None
+        milestone = await info.context.by_id(models.Milestone).load(self.milestone_pk)
+        contract = await info.context.by_id(models.Contract).load(milestone.contract_id)
+        return Money.of(self.worker_amount, contract.currency)
 
 
 @strawberry.type(description="A worker's marketplace reputation; hidden ratings never count.")

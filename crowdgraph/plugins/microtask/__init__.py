@@ -73,9 +73,14 @@ def register_schema(platform: Any) -> SchemaPart:
 
 @hookimpl
 def register_context(platform: Any, context: Any) -> dict[str, Any]:
-    from crowdgraph.plugins.microtask.schema import standings_loader
+    from crowdgraph.plugins.microtask.schema import results_loader, standings_loader
 
-    return {"config": Config.of(platform), "standings": standings_loader()}
+    config = Config.of(platform)
+    return {
+        "config": config,
+        "standings": standings_loader(),
+        "results": results_loader(config),
+    }
 
 
 @hookimpl

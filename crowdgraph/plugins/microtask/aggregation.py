@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from crowdgraph.core.errors import InvalidInput
 from crowdgraph.plugins.microtask.vote_codes import (
     Floats,
     Ints,
@@ -61,6 +62,9 @@ class Aggregator:
     """``categorical`` (labels, label sets, texts, JSON) or ``numeric``."""
     description: str
     aggregate: AggregateFn
+    batch_wide: bool = False
+    """Needs every answer of the batch (Dawid-Skene learns each worker from all of them); a task
+    then completes by the weighted vote, and its result is read batch-wide."""
 
 
 def _estimates(task_ids: Ints, values: Sequence[Any], confidence: Floats) -> dict[int, Estimate]:
@@ -211,10 +215,36 @@ def median(votes: Sequence[Vote], accuracy: dict[int, float]) -> dict[int, Estim
 BUILTIN = [
     Aggregator("majority", CATEGORICAL, "the most frequent answer", majority_vote),
     Aggregator("weighted", CATEGORICAL, "votes weighted by gold accuracy", weighted_vote),
-    Aggregator("dawid_skene", CATEGORICAL, "Dawid-Skene EM over worker confusion", dawid_skene),
+    Aggregator(
+        "dawid_skene",
+        CATEGORICAL,
+        "Dawid-Skene EM over worker confusion",
+        dawid_skene,
+        batch_wide=True,
+    ),
     Aggregator("mean", NUMERIC, "the mean of numeric answers", mean),
     Aggregator("median", NUMERIC, "the median of numeric answers", median),
 ]
+
+
+def unfit(aggregators: dict[str, Aggregator], name: str, answer_kind: str) -> str | None:
+    """Why the aggregator ``name`` cannot aggregate answers of a spec's kind, or None."""
+    aggregator = aggregators.get(name)
+    numeric = answer_kind == "number"
+    if aggregator is None:
+        return f"must be one of {', '.join(sorted(aggregators))} (got {name!r})"
+    if (aggregator.kind == NUMERIC) != numeric:
+        fit = [a.name for a in aggregators.values() if (a.kind == NUMERIC) == numeric]
+        return f"{name} does not fit {answer_kind} answers: use one of {', '.join(sorted(fit))}"
+    return None
+
+
+def choose(aggregators: dict[str, Aggregator], name: str, answer_kind: str) -> Aggregator:
+    """The aggregator named, refused (field ``aggregator``) when unknown or unfit for the answers."""
+    problem = unfit(aggregators, name, answer_kind)
+    if problem:
+        raise InvalidInput.one("aggregator", "INVALID_CHOICE", f"aggregator {problem}")
+    return aggregators[name]
 
 
 class AggregatorClash(ValueError):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
 from crowdgraph.core import eligibility, ledger, projects, runtime
@@ -15,9 +16,9 @@ from crowdgraph.core.events import OPEN_WORK, emit, open_work
 from crowdgraph.core.models import Audience, LedgerEntry, Skill
 from crowdgraph.core.pages import Page, PageRequest, fetch_page
 from crowdgraph.core.projects import audience_admits
-from crowdgraph.core.transaction import atomic
+from crowdgraph.core.transaction import atomic, savepoint
 from crowdgraph.core.validation import Checks
-from crowdgraph.plugins.microtask.aggregation import NUMERIC
+from crowdgraph.plugins.microtask.aggregation import choose, unfit
 from crowdgraph.plugins.microtask.config import NAME, Config
 from crowdgraph.plugins.microtask.models import (
     AppealStatus,
@@ -30,7 +31,8 @@ from crowdgraph.plugins.microtask.models import (
     TaskStatus,
     wrapped,
 )
-from crowdgraph.plugins.microtask.spec import answer_problems, spec_problems
+from crowdgraph.plugins.microtask.spec import spec_problems
+from crowdgraph.plugins.microtask.task_input import NewTask, Problems, validate
 
 MAX_OVERLAP = 50
 EDITABLE_WHEN_OPEN = {"title", "instructions", "priority", "deadline", "lease_seconds"}
@@ -103,21 +105,9 @@ async def _check(config: Config, batch: Batch, changes: dict[str, Any]) -> dict[
         )
     values["max_overlap"] = max_overlap
     aggregator_name = changes.get("aggregator", batch.aggregator)
-    aggregator = config.aggregators.get(aggregator_name)
-    numeric = spec.get("kind") == "number"
-    if aggregator is None:
-        checks.fail(
-            "aggregator",
-            "INVALID_CHOICE",
-            f"aggregator must be one of {', '.join(sorted(config.aggregators))} (got {aggregator_name!r})",
-        )
-    elif (aggregator.kind == NUMERIC) != numeric:
-        fit = [a.name for a in config.aggregators.values() if (a.kind == NUMERIC) == numeric]
-        checks.fail(
-            "aggregator",
-            "INVALID_CHOICE",
-            f"aggregator {aggregator_name} does not fit {spec.get('kind')} answers: use one of {', '.join(sorted(fit))}",
-        )
+    misfit = unfit(config.aggregators, aggregator_name, spec.get("kind"))
+    if misfit:
+        checks.fail("aggregator", "INVALID_CHOICE", f"aggregator {misfit}")
     checks.done()
     if "requirements" in changes:
         await eligibility.validate_requirements(changes["requirements"])
@@ -329,10 +319,16 @@ async def end_batch(batch: Batch, to: BatchStatus) -> Batch:
 
 
 async def settle_hold(batch: Batch) -> int:
-    """Release the held money beyond what claimed, submitted and appealed answers may still need."""
+    """Release the held money beyond what claimed and submitted answers may still need, and
+    rejected ones while they may be appealed (each keeps its reward held until then)."""
     outstanding = await Assignment.filter(
         Q(status__in=[AssignmentStatus.CLAIMED, AssignmentStatus.SUBMITTED])
-        | Q(status=AssignmentStatus.REJECTED, appeal_status=AppealStatus.OPEN),
+        | Q(status=AssignmentStatus.REJECTED, appeal_status=AppealStatus.OPEN)
+        | Q(
+            status=AssignmentStatus.REJECTED,
+            appeal_status=AppealStatus.NONE,
+            appeal_closed_at=None,
+        ),
         batch_id=batch.id,
     ).count()
     account = ledger.held(batch.organization_id, hold_reference(batch.id))
@@ -352,82 +348,116 @@ async def settle_hold(batch: Batch) -> int:
 
 
 @dataclass(frozen=True)
-class NewTask:
-    input: dict[str, Any]
-    gold: Any = None
-    is_gold: bool = False
+class AddedTasks:
+    """Tasks of one call, in the order given: their ids and keys, and how many were new."""
+
+    ids: list[int]
+    keys: list[str]
+    added: int
 
 
-def parse_task(batch: Batch, item: Any, where: str) -> NewTask:
-    """A task from an import row or API input: ``{"input": {...}, "gold": answer}`` (gold optional)."""
-    if not isinstance(item, dict) or not isinstance(item.get("input"), dict):
-        raise InvalidInput.one(
-            where, "INVALID_TASK", f"{where} must be an object with an input object"
-        )
-    unknown = set(item) - {"input", "gold"}
-    if unknown:
-        raise InvalidInput.one(
-            where,
-            "INVALID_TASK",
-            f"{where} has unknown keys {sorted(unknown)} (allowed: input, gold)",
-        )
-    if item.get("gold") is None:
-        return NewTask(item["input"])
-    problems = answer_problems(batch.answer_spec, item["gold"])
-    if problems:
-        raise InvalidInput.one(f"{where}.gold", "INVALID_ANSWER", f"{where}.gold: {problems[0]}")
-    return NewTask(item["input"], item["gold"], True)
-
-
-async def add_tasks(actor: Actor, config: Config, batch_id: int, items: list[Any]) -> int:
-    """Add many tasks in one transaction; an open batch holds their cost first. Returns how many."""
+async def add_tasks(actor: Actor, config: Config, batch_id: int, items: list[Any]) -> AddedTasks:
+    """Add many tasks (``task_input`` checks them all first) in one transaction; an open batch
+    holds their cost first. Tasks whose key the batch already holds are not added again."""
     batch = await get_managed_batch(actor, batch_id)
     limit = config.settings.max_tasks_per_call
     if not 1 <= len(items) <= limit:
         raise InvalidInput.one(
             "tasks", "OUT_OF_RANGE", f"add between 1 and {limit} tasks per call (got {len(items)})"
         )
-    tasks = [parse_task(batch, item, f"tasks[{i}]") for i, item in enumerate(items)]
+    tasks = validate(batch.answer_spec, ((f"tasks[{i}]", item) for i, item in enumerate(items)))
     return await insert_tasks(batch, tasks)
 
 
-async def insert_tasks(batch: Batch, tasks: list[NewTask]) -> int:
+async def input_fields(batch: Batch) -> set[str] | None:
+    """The input fields of a batch's tasks (those of its first), or None while it has none."""
+    first = await Task.filter(batch_id=batch.id).order_by("id").first()
+    return None if first is None else set(first.input)
+
+
+KEYS_PER_QUERY = 1000
+
+
+async def _tasks_by_key(batch_id: int, keys: list[str]) -> dict[str, Task]:
+    found: dict[str, Task] = {}
+    for start in range(0, len(keys), KEYS_PER_QUERY):
+        chunk = keys[start : start + KEYS_PER_QUERY]
+        found.update(
+            {t.key: t for t in await Task.filter(batch_id=batch_id, key__in=chunk) if t.key}
+        )
+    return found
+
+
+async def insert_tasks(batch: Batch, tasks: list[NewTask]) -> AddedTasks:
+    """Store checked tasks, all or none: keys the batch holds with the same task are skipped
+    (a rerun adds nothing); with another task, every such key is refused."""
     if batch.status in (BatchStatus.CLOSED, BatchStatus.COMPLETED):
         raise InvalidInput.one(
             "batchId",
             "BATCH_ENDED",
             f"the batch is {batch.status.value}: tasks can no longer be added",
         )
+    keys = [t.key for t in tasks]
     async with atomic():
         batch = await Batch.select_for_update().get(id=batch.id)
-        if batch.status != BatchStatus.DRAFT:
-            regular, gold = await _task_counts(batch.id)
-            new_gold = sum(t.is_gold for t in tasks)
-            await _hold_up_to(
-                batch, cost_of(batch, regular + len(tasks) - new_gold, gold + new_gold)
-            )
-            await batch.save(update_fields=["held"])
-        await Task.bulk_create(
-            [
-                Task(
-                    batch_id=batch.id,
-                    input=t.input,
-                    gold_answer=wrapped(t.gold),
-                    is_gold=t.is_gold,
-                    answers_needed=batch.gold_overlap if t.is_gold else batch.overlap,
+        held = await _tasks_by_key(batch.id, keys)
+        problems = Problems()
+        for task in tasks:
+            old = held.get(task.key)
+            if old is not None and (old.input, old.gold_answer) != (task.input, wrapped(task.gold)):
+                problems.add(
+                    task.where,
+                    "KEY_TAKEN",
+                    f"key {task.key!r} is already the key of another task in this batch",
                 )
-                for t in tasks
-            ],
-            batch_size=1000,
-        )
-    return len(tasks)
+        problems.done()
+        new = [t for t in tasks if t.key not in held]
+        if new and batch.status != BatchStatus.DRAFT:
+            regular, gold = await _task_counts(batch.id)
+            new_gold = sum(t.is_gold for t in new)
+            await _hold_up_to(batch, cost_of(batch, regular + len(new) - new_gold, gold + new_gold))
+            await batch.save(update_fields=["held"])
+        try:
+            async with savepoint():
+                await Task.bulk_create(
+                    [
+                        Task(
+                            batch_id=batch.id,
+                            key=t.key,
+                            input=t.input,
+                            gold_answer=wrapped(t.gold),
+                            is_gold=t.is_gold,
+                            answers_needed=batch.gold_overlap if t.is_gold else batch.overlap,
+                        )
+                        for t in new
+                    ],
+                    batch_size=1000,
+                )
+        except IntegrityError as exc:
+            raise InvalidInput.one(
+                "tasks",
+                "KEY_TAKEN",
+                "another call added some of these tasks meanwhile: send it again "
+                "(tasks already stored are skipped)",
+            ) from exc
+        stored = await _tasks_by_key(batch.id, [t.key for t in new])
+    ids = [(held.get(key) or stored[key]).id for key in keys]
+    return AddedTasks(ids=ids, keys=keys, added=len(new))
 
 
 async def list_tasks(
-    actor: Actor, batch_id: int, page: PageRequest, status: TaskStatus | None = None
+    actor: Actor,
+    config: Config,
+    batch_id: int,
+    page: PageRequest,
+    status: TaskStatus | None = None,
+    aggregator: str | None = None,
 ) -> Page[Task]:
-    """A batch's regular tasks and their results, for its requester."""
+    """A batch's regular tasks, for its requester; ``aggregator`` (checked here) names the one
+    that will give their results instead of the batch's own (``quality.results``)."""
     batch = await get_managed_batch(actor, batch_id)
+    if aggregator is not None:
+        choose(config.aggregators, aggregator, batch.answer_spec["kind"])
     query = Task.filter(batch_id=batch.id, is_gold=False)
     if status is not None:
         query = query.filter(status=status)

@@ -1,4 +1,4 @@
-"""``crowdgraph microtask import|export``: tasks in from CSV or JSON Lines, results and answers out."""
+"""``crowdgraph microtask import|export``: tasks in from CSV, TSV or JSON Lines, results and answers out."""
 
 from __future__ import annotations
 
@@ -6,61 +6,38 @@ import asyncio
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from crowdgraph.core.errors import InvalidInput
-from crowdgraph.plugins.microtask.batches import insert_tasks, parse_task
+from crowdgraph.plugins.microtask.batches import AddedTasks, input_fields, insert_tasks
 from crowdgraph.plugins.microtask.config import Config
 from crowdgraph.plugins.microtask.models import Assignment, Batch, Task
-from crowdgraph.plugins.microtask.quality import aggregate
-
-CHUNK = 5_000
-
-
-def read_items(path: Path) -> Iterator[dict[str, Any]]:
-    """Rows of a .jsonl file as they are; rows of a .csv file become ``{"input": row}`` (a ``gold`` column is the gold answer)."""
-    with path.open(newline="") as f:
-        if path.suffix.lower() == ".csv":
-            for row in csv.DictReader(f):
-                gold = row.pop("gold", "") or None
-                yield {"input": row, **({"gold": gold} if gold is not None else {})}
-        else:
-            for line in f:
-                if line.strip():
-                    yield json.loads(line)
+from crowdgraph.plugins.microtask.quality import results as task_results
+from crowdgraph.plugins.microtask.task_input import read_file, validate
 
 
-async def import_file(batch_id: int, path: Path, progress: Callable[[int], None]) -> int:
-    """Add every task of a file to a batch, in chunks of one transaction each."""
+async def import_file(batch_id: int, path: Path) -> AddedTasks:
+    """Add every task of a file to a batch: the whole file is checked first, then stored in one
+    transaction (all of it or none); rows the batch already holds are skipped."""
     batch = await Batch.get_or_none(id=batch_id)
     if batch is None:
         raise click.ClickException(f"no batch {batch_id}")
-    chunk: list[Any] = []
-    added = 0
-    for index, item in enumerate(read_items(path)):
-        chunk.append(parse_task(batch, item, f"row {index + 1}"))
-        if len(chunk) == CHUNK:
-            added += await insert_tasks(batch, chunk)
-            progress(len(chunk))
-            chunk = []
-    if chunk:
-        added += await insert_tasks(batch, chunk)
-        progress(len(chunk))
-    return added
+    items = read_file(path, batch.answer_spec, await input_fields(batch))
+    return await insert_tasks(batch, validate(batch.answer_spec, items))
 
 
 async def export_rows(
-    config: Config, batch_id: int
+    config: Config, batch_id: int, aggregator: str | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Results per task (aggregated batch-wide with the batch's aggregator) and raw answers, as rows."""
+    """Results per task (by the batch's aggregator, or the one named) and raw answers, as rows."""
     batch = await Batch.get_or_none(id=batch_id)
     if batch is None:
         raise click.ClickException(f"no batch {batch_id}")
-    estimates = await aggregate(config, batch)
+    estimates = await task_results(config, batch, method=aggregator)
     tasks = await Task.filter(batch_id=batch_id, is_gold=False).order_by("id")
     answers = await Assignment.filter(batch_id=batch_id, answer__not_isnull=True).order_by("id")
     results = [
@@ -71,7 +48,7 @@ async def export_rows(
             "status": t.status.value,
             "result": estimates[t.id].value if t.id in estimates else None,
             "confidence": estimates[t.id].confidence if t.id in estimates else None,
-            "method": batch.aggregator,
+            "method": aggregator or batch.aggregator,
         }
         for t in tasks
     ]
@@ -112,33 +89,43 @@ def register(cli: click.Group, platform_factory: Callable[[], Any]) -> None:
     @click.argument("batch_id", type=int)
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     def import_command(batch_id: int, file: Path) -> None:
-        """Add tasks from a CSV (one column per input field, optional gold) or JSON Lines file."""
+        """Add tasks from a CSV or TSV file (a header line; one column per input field, optional
+        key and gold columns) or a JSON Lines file ({"input": {...}, "key": ..., "gold": ...}).
+        The whole file is checked first and stored all or none; a rerun skips stored tasks."""
 
-        async def act() -> int:
+        async def act() -> AddedTasks:
             async with platform_factory().running(background=False):
-                with click.progressbar(
-                    length=sum(1 for _ in read_items(file)), label="importing"
-                ) as bar:
-                    return await import_file(batch_id, file, bar.update)
+                return await import_file(batch_id, file)
 
         try:
-            added = asyncio.run(act())
+            done = asyncio.run(act())
         except InvalidInput as exc:
-            raise click.ClickException(str(exc)) from exc
-        click.echo(f"added {added} tasks to batch {batch_id}")
+            problems = "\n".join(f"  {p.message}" for p in exc.problems)
+            raise click.ClickException(f"nothing was imported:\n{problems}") from exc
+        skipped = len(done.ids) - done.added
+        click.echo(
+            f"added {done.added} tasks to batch {batch_id}"
+            + (f" ({skipped} already in the batch, skipped)" if skipped else "")
+        )
 
     @microtask.command(name="export")
     @click.argument("batch_id", type=int)
     @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="jsonl")
-    def export_command(batch_id: int, fmt: str) -> None:
+    @click.option(
+        "--aggregator", default=None, help="A registered aggregator (default: the batch's own)."
+    )
+    def export_command(batch_id: int, fmt: str, aggregator: str | None) -> None:
         """Print aggregated results per task, then every raw answer."""
 
         async def act() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             platform = platform_factory()
             async with platform.running(background=False):
-                return await export_rows(Config.of(platform), batch_id)
+                return await export_rows(Config.of(platform), batch_id, aggregator)
 
-        results, raw = asyncio.run(act())
+        try:
+            results, raw = asyncio.run(act())
+        except InvalidInput as exc:
+            raise click.ClickException(str(exc)) from exc
         if fmt == "csv":
             click.echo(to_csv(results + raw), nl=False)
         else:

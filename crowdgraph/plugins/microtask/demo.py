@@ -9,7 +9,7 @@ from crowdgraph.plugins.microtask import batches, review, work
 from crowdgraph.plugins.microtask.batches import BatchFields
 from crowdgraph.plugins.microtask.config import Config
 from crowdgraph.plugins.microtask.models import Assignment, AssignmentStatus
-from crowdgraph.plugins.microtask.quality import aggregate
+from crowdgraph.plugins.microtask.quality import results
 
 
 class _NoGold(random.Random):
@@ -98,7 +98,7 @@ async def create(platform: Any, demo: Any) -> None:
             if submitted.task_id == 1:
                 await review.approve(owner, config, submitted.id)
     # The requester rejects one answer that disagrees with its task's majority.
-    estimates = await aggregate(config, batch)
+    estimates = await results(config, batch)
     for row in await Assignment.filter(batch_id=batch.id, status=AssignmentStatus.SUBMITTED):
         estimate = estimates.get(row.task_id)
         if estimate is not None and row.value != estimate.value:

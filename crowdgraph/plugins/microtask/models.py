@@ -101,6 +101,10 @@ class Task(Model):
         "microtask.Batch", related_name="tasks", on_delete=fields.CASCADE
     )
     batch_id: int
+    key = fields.CharField(max_length=200, null=True)
+    """The task's external key, unique in its batch: the one given, or a digest of its input and
+    gold answer (``task_key``); a rerun import skips the keys a batch holds. Null for tasks added
+    before keys existed."""
     input: dict[str, Any] = fields.JSONField()
     gold_answer: dict[str, Any] | None = fields.JSONField(null=True)
     """``{"value": answer}``, see ``wrapped``."""
@@ -125,6 +129,7 @@ class Task(Model):
 
     class Meta:
         table = "microtask_task"
+        unique_together = (("batch_id", "key"),)
         indexes = (
             ("batch_id", "status", "is_gold", "id"),
             ("batch_id", "status", "is_gold", "taken", "id"),
@@ -161,6 +166,12 @@ class Assignment(Model):
     appeal_reason = fields.CharField(max_length=1024, default="")
     appeal_response = fields.CharField(max_length=1024, default="")
     paid = fields.BigIntField(default=0)
+    reserve = fields.BigIntField(default=0, db_default=0)
+    """Held at rejection so that the slot reopens paid for while this answer may still be appealed
+    (README, "Rejections and appeals")."""
+    appeal_closed_at = fields.DatetimeField(null=True)
+    """When a rejected answer stopped keeping its reward (and, without a reserve, its slot): its
+    appeal was decided or its window passed."""
 
     @property
     def value(self) -> Any:

@@ -10,12 +10,11 @@ from tortoise.expressions import F
 
 from crowdgraph.core import runtime, skills
 from crowdgraph.core.actor import Actor
-from crowdgraph.core.errors import InvalidInput
 from crowdgraph.core.events import emit
 from crowdgraph.core.models import VerifiedBy
 from crowdgraph.core.sql import marks, returning
-from crowdgraph.plugins.microtask.aggregation import NUMERIC, Estimate, Vote
-from crowdgraph.plugins.microtask.batches import get_batch, get_managed_batch, settle_hold
+from crowdgraph.plugins.microtask.aggregation import Estimate, Vote, choose
+from crowdgraph.plugins.microtask.batches import get_batch, settle_hold
 from crowdgraph.plugins.microtask.config import Config
 from crowdgraph.plugins.microtask.models import (
     Assignment,
@@ -131,7 +130,7 @@ async def estimate_task(config: Config, batch: Batch, task: Task) -> tuple[Any, 
     if not rows:
         return None
     aggregator = config.aggregators[batch.aggregator]
-    if aggregator.kind != NUMERIC and aggregator.name == "dawid_skene":
+    if aggregator.batch_wide:
         aggregator = config.aggregators[ONLINE_FALLBACK]
     weights = await accuracies(batch.id, [row.worker_id for row in rows])
     estimate = aggregator.aggregate(votes_of(batch, rows), weights)[task.id]
@@ -206,32 +205,28 @@ async def maybe_complete_batch(batch: Batch) -> bool:
     return True
 
 
-async def aggregate_batch(
-    actor: Actor, config: Config, batch_id: int, method: str | None = None
+async def results(
+    config: Config, batch: Batch, task_ids: Sequence[int] | None = None, method: str | None = None
 ) -> dict[int, Estimate]:
-    """Aggregate a batch the caller manages, with its own or the named aggregator."""
-    batch = await get_managed_batch(actor, batch_id)
-    return await aggregate(config, batch, method)
-
-
-async def aggregate(config: Config, batch: Batch, method: str | None = None) -> dict[int, Estimate]:
-    """Every regular task's counted answers aggregated batch-wide (Dawid-Skene needs them all)."""
-    name = method or batch.aggregator
-    aggregator = config.aggregators.get(name)
-    if aggregator is None:
-        choices = ", ".join(sorted(config.aggregators))
-        raise InvalidInput.one(
-            "method", "INVALID_CHOICE", f"method must be one of {choices} (got {name!r})"
-        )
-    rows = await Assignment.filter(batch_id=batch.id, is_gold=False, status__in=COUNTED).order_by(
-        "id"
-    )
+    """Tasks' results from the answers counted so far, by the batch's aggregator or the one named;
+    every regular task's when ``task_ids`` is None. A batch-wide aggregator (Dawid-Skene) reads
+    every answer of the batch whichever tasks are asked for. GraphQL and the export both ask here.
+    """
+    aggregator = choose(config.aggregators, method or batch.aggregator, batch.answer_spec["kind"])
+    query = Assignment.filter(batch_id=batch.id, is_gold=False, status__in=COUNTED)
+    if task_ids is not None and not aggregator.batch_wide:
+        query = query.filter(task_id__in=list(task_ids))
+    rows = await query.order_by("id")
     weights = await accuracies(batch.id, list({row.worker_id for row in rows}))
     estimates = aggregator.aggregate(votes_of(batch, rows), weights)
+    wanted = estimates.keys() if task_ids is None else set(task_ids) & estimates.keys()
     by_task: dict[int, list[Assignment]] = {}
     for row in rows:
         by_task.setdefault(row.task_id, []).append(row)
     return {
-        task_id: Estimate(result_value(batch, by_task[task_id], estimate), estimate.confidence)
-        for task_id, estimate in estimates.items()
+        task_id: Estimate(
+            result_value(batch, by_task[task_id], estimates[task_id]),
+            estimates[task_id].confidence,
+        )
+        for task_id in wanted
     }

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 
 from crowdgraph.core import ledger, runtime
 from crowdgraph.core.actor import Actor
@@ -125,7 +126,12 @@ def top_up_amount(config: Config, reward: int, seconds: int | None) -> int:
 
 
 async def reject(actor: Actor, assignment_id: int, feedback: str) -> Assignment:
-    """Reject an answer with feedback (required); its slot reopens and the worker may appeal."""
+    """Reject an answer with feedback (required); the worker may appeal.
+
+    The answer stops counting at once. Its reward stays held while it may be appealed, so its slot
+    reopens at once only when the budget can hold one more reward for it; otherwise the slot waits
+    until the appeal is decided or its window closes (README, "Rejections and appeals").
+    """
     assignment, batch = await reviewable(actor, assignment_id)
     checks = Checks()
     checks.text("feedback", feedback, min_len=1, max_len=FEEDBACK_MAX)
@@ -139,18 +145,75 @@ async def reject(actor: Actor, assignment_id: int, feedback: str) -> Assignment:
             raise InvalidInput.one(
                 "assignmentId", "NOT_REVIEWABLE", "the answer was reviewed meanwhile"
             )
-        await free_slot(assignment.task_id, uncount_answer=not assignment.is_gold)
-        if not assignment.is_gold:
-            await reopen(batch, assignment.task_id)
+        reserve = await _fund_reopened_slot(batch, assignment)
+        if reserve:
+            await Assignment.filter(id=assignment.id).update(reserve=reserve)
+            await free_slot(assignment.task_id, uncount_answer=not assignment.is_gold)
+            if not assignment.is_gold:
+                await reopen(batch, assignment.task_id)
+        elif not assignment.is_gold:
+            await Task.filter(id=assignment.task_id).update(
+                answers_received=F("answers_received") - 1
+            )
+            await reopen(batch, assignment.task_id, to=TaskStatus.FULL)
         await assignment.refresh_from_db()
         await emit_assignment("rejected", batch, assignment)
     return assignment
 
 
-async def reopen(batch: Batch, task_id: int) -> None:
-    """A rejected answer no longer counts: its task (and batch) take answers again."""
+async def _fund_reopened_slot(batch: Batch, assignment: Assignment) -> int:
+    """Hold one more reward for a rejected answer's slot, so that it can reopen while the answer
+    keeps its own reward held for an appeal. 0 when the batch is closed (no slot reopens) or the
+    organization's available budget is short."""
+    if batch.status == BatchStatus.CLOSED:
+        return 0
+    try:
+        async with savepoint():
+            await ledger.hold(
+                batch.organization_id,
+                hold_reference(batch.id),
+                batch.reward,
+                f"microtask:assignment:{assignment.id}:reserve",
+                model=NAME,
+            )
+    except InvalidInput as refused:
+        if refused.problems[0].code == "INSUFFICIENT_FUNDS":
+            return 0
+        raise
+    return batch.reward
+
+
+async def end_rejection(batch: Batch, assignment: Assignment, **still: Any) -> bool:
+    """A rejected answer that can no longer be appealed (denied, or its window passed) gives back
+    what it kept, once: its reward is released when its slot was funded anew or the batch has
+    ended; otherwise the slot it kept reopens, paid for by that reward.
+
+    ``still`` narrows the row it closes (the sweeper: not appealed meanwhile). Returns whether it
+    closed it.
+    """
+    closed = await Assignment.filter(id=assignment.id, appeal_closed_at=None, **still).update(
+        appeal_closed_at=runtime.now()
+    )
+    if not closed:
+        return False
+    await end_engagement(assignment, EngagementStatus.FAILED)
+    if assignment.reserve or batch.status in (BatchStatus.CLOSED, BatchStatus.COMPLETED):
+        await ledger.release(
+            batch.organization_id,
+            hold_reference(batch.id),
+            batch.reward,
+            f"microtask:assignment:{assignment.id}:appeal-closed",
+            model=NAME,
+        )
+    else:
+        await free_slot(assignment.task_id)
+    return True
+
+
+async def reopen(batch: Batch, task_id: int, to: TaskStatus = TaskStatus.OPEN) -> None:
+    """A rejected answer no longer counts: its task is no longer complete, nor is its batch."""
     reopened = await Task.filter(id=task_id, status=TaskStatus.COMPLETED).update(
-        status=TaskStatus.OPEN, result=None, confidence=None, completed_at=None
+        status=to, result=None, confidence=None, completed_at=None
     )
     if reopened and batch.status == BatchStatus.COMPLETED:
         batch.status = BatchStatus.OPEN
@@ -185,14 +248,21 @@ async def auto_approve(config: Config, limit: int = 500) -> int:
 
 
 async def close_lapsed_appeals(config: Config, limit: int = 500) -> int:
-    """Rejections whose appeal window passed without an appeal end their engagement as failed."""
+    """Rejections whose appeal window passed without an appeal end, once: the engagement fails
+    and what the answer kept is given back (``end_rejection``)."""
     cutoff = runtime.now() - timedelta(hours=config.settings.appeal_window_hours)
     lapsed = await Assignment.filter(
-        status=AssignmentStatus.REJECTED, appeal_status=AppealStatus.NONE, reviewed_at__lte=cutoff
+        status=AssignmentStatus.REJECTED,
+        appeal_status=AppealStatus.NONE,
+        appeal_closed_at=None,
+        reviewed_at__lte=cutoff,
     ).limit(limit)
+    closed = 0
     for assignment in lapsed:
-        await end_engagement(assignment, EngagementStatus.FAILED)
-    return len(lapsed)
+        async with atomic():
+            batch = await Batch.get(id=assignment.batch_id)
+            closed += await end_rejection(batch, assignment, appeal_status=AppealStatus.NONE)
+    return closed
 
 
 async def appeal(actor: Actor, config: Config, assignment_id: int, reason: str) -> Assignment:
@@ -204,16 +274,9 @@ async def appeal(actor: Actor, config: Config, assignment_id: int, reason: str) 
     checks = Checks()
     checks.text("reason", reason, min_len=1, max_len=FEEDBACK_MAX)
     checks.done()
-    if (
-        assignment.status != AssignmentStatus.REJECTED
-        or assignment.appeal_status != AppealStatus.NONE
-    ):
-        raise InvalidInput.one(
-            "assignmentId", "NOT_APPEALABLE", "only a rejected answer can be appealed, once"
-        )
     window = timedelta(hours=config.settings.appeal_window_hours)
-    assert assignment.reviewed_at is not None
-    if runtime.now() > assignment.reviewed_at + window:
+    lapsed = assignment.reviewed_at is not None and runtime.now() > assignment.reviewed_at + window
+    if assignment.status == AssignmentStatus.REJECTED and lapsed:
         raise InvalidInput.one(
             "assignmentId",
             "APPEAL_WINDOW_CLOSED",
@@ -221,9 +284,17 @@ async def appeal(actor: Actor, config: Config, assignment_id: int, reason: str) 
         )
     batch = await Batch.get(id=assignment.batch_id)
     async with atomic():
-        assignment.appeal_status = AppealStatus.OPEN
-        assignment.appeal_reason = reason.strip()
-        await assignment.save(update_fields=["appeal_status", "appeal_reason"])
+        moved = await Assignment.filter(
+            id=assignment.id,
+            status=AssignmentStatus.REJECTED,
+            appeal_status=AppealStatus.NONE,
+            appeal_closed_at=None,
+        ).update(appeal_status=AppealStatus.OPEN, appeal_reason=reason.strip())
+        if not moved:
+            raise InvalidInput.one(
+                "assignmentId", "NOT_APPEALABLE", "only a rejected answer can be appealed, once"
+            )
+        await assignment.refresh_from_db()
         await emit_assignment("appealed", batch, assignment)
     return assignment
 
@@ -231,25 +302,33 @@ async def appeal(actor: Actor, config: Config, assignment_id: int, reason: str) 
 async def answer_appeal(
     actor: Actor, config: Config, assignment_id: int, uphold: bool, response: str
 ) -> Assignment:
-    """The requester answers an appeal: upheld means approved and paid; denied ends it."""
+    """The requester answers an appeal: upheld means approved, paid from the reward the rejection
+    kept held, and counted again; denied ends it and gives that money or slot back."""
     assignment, batch = await reviewable(actor, assignment_id)
     checks = Checks()
     checks.text("response", response, min_len=1, max_len=FEEDBACK_MAX)
     checks.done()
-    if assignment.appeal_status != AppealStatus.OPEN:
-        raise InvalidInput.one("assignmentId", "NO_OPEN_APPEAL", "this answer has no open appeal")
     async with atomic():
-        assignment.appeal_status = AppealStatus.UPHELD if uphold else AppealStatus.DENIED
-        assignment.appeal_response = response.strip()
-        await assignment.save(update_fields=["appeal_status", "appeal_response"])
+        moved = await Assignment.filter(id=assignment.id, appeal_status=AppealStatus.OPEN).update(
+            appeal_status=AppealStatus.UPHELD if uphold else AppealStatus.DENIED,
+            appeal_response=response.strip(),
+        )
+        if not moved:
+            raise InvalidInput.one(
+                "assignmentId", "NO_OPEN_APPEAL", "this answer has no open appeal"
+            )
+        await assignment.refresh_from_db()
         if uphold:
+            # Without a reserve the answer kept its slot (unless rejected before slots were kept).
+            kept_slot = not assignment.reserve and assignment.appeal_closed_at is None
+            await Assignment.filter(id=assignment.id).update(appeal_closed_at=runtime.now())
             assignment = await pay_answer(
                 config, batch, assignment, AssignmentStatus.REJECTED, reviewer_id=actor.account_id
             )
             if not assignment.is_gold:
-                await count_answer(config, batch, assignment.task_id, retake=True)
+                await count_answer(config, batch, assignment.task_id, retake=not kept_slot)
         else:
-            await end_engagement(assignment, EngagementStatus.FAILED)
+            await end_rejection(batch, assignment)
     return assignment
 
 

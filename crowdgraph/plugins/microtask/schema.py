@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.dataloader import DataLoader
@@ -16,6 +16,7 @@ from strawberry.scalars import JSON
 from crowdgraph.core.errors import InvalidInput, NotFound
 from crowdgraph.core.models import Audience
 from crowdgraph.plugins.microtask import batches, fairness, quality, review, work
+from crowdgraph.plugins.microtask.aggregation import Estimate
 from crowdgraph.plugins.microtask.batches import BatchFields
 from crowdgraph.plugins.microtask.config import NAME, Config
 from crowdgraph.plugins.microtask.models import (
@@ -59,6 +60,27 @@ def standings_loader() -> DataLoader[tuple[int, int], WorkerStanding | None]:
     return Loader(load_fn=load)
 
 
+ResultKey = tuple[int, int, str | None]
+"""(batch id, task id, aggregator name or None for the batch's own)."""
+
+
+def results_loader(config: Config) -> DataLoader[ResultKey, Estimate | None]:
+    """Tasks' results, computed per batch and aggregator once a request (``quality.results``)."""
+
+    async def load(keys: Sequence[ResultKey]) -> list[Estimate | None]:
+        asked: dict[tuple[int, str | None], list[int]] = {}
+        for batch_id, task_id, method in keys:
+            asked.setdefault((batch_id, method), []).append(task_id)
+        found: dict[ResultKey, Estimate] = {}
+        for (batch_id, method), task_ids in asked.items():
+            batch = await Batch.get(id=batch_id)
+            estimates = await quality.results(config, batch, task_ids, method)
+            found.update({(batch_id, t, method): e for t, e in estimates.items()})
+        return [found.get(key) for key in keys]
+
+    return Loader(load_fn=load)
+
+
 wide_keys("MicrotaskTask", "MicrotaskAssignment")  # 64-bit keys: batches of millions of tasks
 
 
@@ -69,25 +91,48 @@ def config(info: strawberry.Info) -> Config:
 @strawberry.type
 class MicrotaskTask(Node):
     pk: strawberry.Private[int]
+    batch_pk: strawberry.Private[int]
+    aggregator: strawberry.Private[str | None]
+    key: str | None = strawberry.field(
+        description="The task's external key: the one given when it was added, or a digest of "
+        "its input and gold answer."
+    )
     input: JSON
     answers_needed: int
     answers_received: int
     status: TaskStatus
-    result: JSON | None
-    confidence: float | None
 
     @classmethod
-    def from_row(cls, row: Task) -> MicrotaskTask:
+    def from_row(cls, row: Task, aggregator: str | None = None) -> MicrotaskTask:
         return cls(
             id=to_global_id("MicrotaskTask", row.id),
             pk=row.id,
+            batch_pk=row.batch_id,
+            aggregator=aggregator,
+            key=row.key,
             input=JSON(row.input),
             answers_needed=row.answers_needed,
             answers_received=row.answers_received,
             status=row.status,
-            result=row.outcome,
-            confidence=row.confidence,
         )
+
+    async def _estimate(self, info: strawberry.Info) -> Estimate | None:
+        loader = info.context.plugins[NAME]["results"]
+        return await loader.load((self.batch_pk, self.pk, self.aggregator))
+
+    @strawberry.field(
+        description="The answer the batch's aggregator (or the one `tasks(aggregator:)` names) "
+        "gives from the answers counted so far; final once the task is COMPLETED. Null before "
+        "any answer counts, and for gold tasks."
+    )
+    async def result(self, info: strawberry.Info) -> JSON | None:
+        estimate = await self._estimate(info)
+        return None if estimate is None else estimate.value
+
+    @strawberry.field(description="How sure that aggregator is of the result, from 0 to 1.")
+    async def confidence(self, info: strawberry.Info) -> float | None:
+        estimate = await self._estimate(info)
+        return None if estimate is None else estimate.confidence
 
 
 @strawberry.type
@@ -201,13 +246,24 @@ class MicrotaskBatch(ProjectStage):
         self,
         info: strawberry.Info,
         status: TaskStatus | None = None,
+        aggregator: Annotated[
+            str | None,
+            strawberry.argument(
+                description="A registered aggregator to give the results instead of the batch's own."
+            ),
+        ] = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[MicrotaskTask]:
         page = await batches.list_tasks(
-            info.context.actor, self.pk, info.context.page(first, after), status
+            info.context.actor,
+            config(info),
+            self.pk,
+            info.context.page(first, after),
+            status,
+            aggregator,
         )
-        return await connection_of(info, page, MicrotaskTask.from_row)
+        return await connection_of(info, page, lambda row: MicrotaskTask.from_row(row, aggregator))
 
     @strawberry.field(
         description="Answers of this batch for its requester to review (submitted by default)."
@@ -276,7 +332,8 @@ class MicrotaskBatchIdInput:
 class AddMicrotaskTasksInput:
     batch_id: strawberry.ID
     tasks: list[JSON] = strawberry.field(
-        description='Each {"input": {...}} or, for gold tasks, {"input": {...}, "gold": answer}.'
+        description='Each {"input": {...}}, with "gold": answer for a gold task and "key": your '
+        "own external key (else a digest of input and gold). A key the batch holds is skipped."
     )
 
 
@@ -347,7 +404,13 @@ class MicrotaskBatchPayload(Payload):
 
 @strawberry.type
 class AddMicrotaskTasksPayload(Payload):
-    added: int | None = None
+    added: int | None = strawberry.field(
+        default=None, description="Tasks stored by this call (tasks the batch held are skipped)."
+    )
+    tasks: list[MicrotaskTask] | None = strawberry.field(
+        default=None,
+        description="Every task of the call in the order given, new or already held, with its key.",
+    )
 
 
 @strawberry.type
@@ -535,10 +598,14 @@ class MicrotaskMutation:
         self, info: strawberry.Info, input: AddMicrotaskTasksInput
     ) -> AddMicrotaskTasksPayload:
         async def act() -> dict[str, Any]:
-            added = await batches.add_tasks(
+            done = await batches.add_tasks(
                 info.context.actor, config(info), _batch_id(input.batch_id), list(input.tasks)
             )
-            return {"added": added}
+            rows = await Task.in_bulk(done.ids, "id")
+            return {
+                "added": done.added,
+                "tasks": [MicrotaskTask.from_row(rows[pk]) for pk in done.ids],
+            }
 
         return await run_mutation(AddMicrotaskTasksPayload, act())
 

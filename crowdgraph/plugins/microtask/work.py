@@ -18,7 +18,7 @@ from tortoise.expressions import F, Q
 
 from crowdgraph.core import eligibility, engagements, runtime
 from crowdgraph.core.actor import Actor
-from crowdgraph.core.errors import Forbidden, InvalidInput, NotFound
+from crowdgraph.core.errors import InvalidInput, NotFound
 from crowdgraph.core.events import emit
 from crowdgraph.core.models import EngagementStatus, WorkerProfile
 from crowdgraph.core.pages import Page, PageRequest, fetch_page, fetch_ranked_page
@@ -116,23 +116,33 @@ async def before_claim(worker: WorkerProfile, batch: Batch) -> BeforeClaim:
     return BeforeClaim(bool(row["blocked"]), bool(row["restricted"]), bool(row["overdue"]))
 
 
-async def refusal(worker: WorkerProfile, batch: Batch, standing: BeforeClaim) -> str | None:
+async def refusal(
+    worker: WorkerProfile, batch: Batch, standing: BeforeClaim
+) -> InvalidInput | None:
     """Why a worker may not claim in a batch (blocked, restricted, not eligible), or None."""
     if standing.blocked:
-        return "you are blocked from this batch"
+        return InvalidInput.one("batchId", "BLOCKED", "you are blocked from this batch")
     if standing.restricted:
-        return "your gold accuracy in this batch fell below the minimum"
+        return InvalidInput.one(
+            "batchId", "RESTRICTED", "your gold accuracy in this batch fell below the minimum"
+        )
     verdict = await eligibility.check(worker, batch.requirements)
-    return None if verdict.eligible else "; ".join(verdict.reasons)
+    if verdict.eligible:
+        return None
+    return InvalidInput.one("batchId", "NOT_ELIGIBLE", "; ".join(verdict.reasons))
 
 
 def check_open(batch: Batch) -> None:
-    if batch.status != BatchStatus.OPEN:
+    """A batch that takes no claims (paused, closed, past its deadline whether or not the sweeper
+    closed it yet) is BATCH_NOT_OPEN; a completed one has nothing left (the claim gives null)."""
+    if batch.status not in (BatchStatus.OPEN, BatchStatus.COMPLETED):
         raise InvalidInput.one(
             "batchId", "BATCH_NOT_OPEN", f"the batch is {batch.status.value}: it takes no claims"
         )
     if batch.deadline is not None and batch.deadline <= runtime.now():
-        raise InvalidInput.one("batchId", "DEADLINE_PASSED", "the batch's deadline has passed")
+        raise InvalidInput.one(
+            "batchId", "BATCH_NOT_OPEN", "the batch's deadline has passed: it takes no claims"
+        )
 
 
 async def claim_next(
@@ -143,9 +153,11 @@ async def claim_next(
     batch = await get_batch(actor, batch_id)
     check_open(batch)
     standing = await before_claim(worker, batch)
-    reason = await refusal(worker, batch, standing)
-    if reason:
-        raise Forbidden(reason)
+    refused = await refusal(worker, batch, standing)
+    if refused:
+        raise refused
+    if batch.status == BatchStatus.COMPLETED:
+        return None
     if standing.overdue:
         await expire_leases(batch_id=batch.id)
     # A gold task at the batch's rate, else real work; gold is never served once real work runs out.
@@ -260,6 +272,13 @@ async def my_assignment(actor: Actor, assignment_id: int) -> Assignment:
 
 
 def _require_claimed(assignment: Assignment) -> None:
+    """A lease that ran out is LEASE_EXPIRED whether or not the sweeper has expired it yet."""
+    if assignment.status == AssignmentStatus.EXPIRED:
+        raise InvalidInput.one(
+            "assignmentId",
+            "LEASE_EXPIRED",
+            f"the lease ran out at {assignment.lease_expires_at.isoformat()}: claim a new task",
+        )
     if assignment.status != AssignmentStatus.CLAIMED:
         raise InvalidInput.one(
             "assignmentId",
@@ -333,12 +352,7 @@ async def count_answer(config: Config, batch: Batch, task_id: int, *, retake: bo
 async def release(actor: Actor, assignment_id: int) -> Assignment:
     """Give a claimed task back (skip it); it goes to someone else, never back to this worker."""
     assignment = await my_assignment(actor, assignment_id)
-    if assignment.status != AssignmentStatus.CLAIMED:
-        raise InvalidInput.one(
-            "assignmentId",
-            "NOT_CLAIMED",
-            f"the assignment is {assignment.status.value}, not claimed",
-        )
+    _require_claimed(assignment)
     batch = await Batch.get(id=assignment.batch_id)
     async with atomic():
         moved = await Assignment.filter(id=assignment.id, status=AssignmentStatus.CLAIMED).update(

@@ -14,7 +14,7 @@ from crowdgraph.core.runtime import SettableClock
 from crowdgraph.plugins.contest import contests, entries, judging, phases
 from crowdgraph.plugins.contest.models import Contest, ContestSubmission, Phase
 from crowdgraph.schema.relay import to_global_id
-from crowdgraph.testing import Factory, Person
+from crowdgraph.testing import Client, Factory, Person
 
 FUNDS = 1_000_000
 CRITERIA = [{"name": "Concept", "weight": 3}, {"name": "Craft", "weight": 1}]
@@ -31,7 +31,13 @@ class Arena:
     judge: Person
     org: Any
     project: Any
+    make_client: Any
     entrants: list[Person] = field(default_factory=list)
+
+    async def client(self, person: Person | None) -> Client:
+        """A GraphQL client signed in as ``person`` (anonymous with None)."""
+        token = await self.token(person) if person is not None else None
+        return self.make_client(token, on=self.platform)
 
     async def token(self, person: Person) -> str:
         """A token valid at the clock's current time (the factory's expire after a day)."""
@@ -103,9 +109,11 @@ def gid(type_name: str, pk: int) -> str:
 
 
 @pytest_asyncio.fixture
-async def arena(make_platform: Any, factory: Factory, clock: SettableClock) -> Arena:
+async def arena(
+    make_platform: Any, make_client: Any, factory: Factory, clock: SettableClock
+) -> Arena:
     platform = await make_platform(plugins=["contest"])
     org, owner = await factory.organization(funds=FUNDS)
     project = await factory.project(owner, org)
     judge = await factory.worker()
-    return Arena(platform, factory, clock, owner, judge, org, project)
+    return Arena(platform, factory, clock, owner, judge, org, project, make_client)

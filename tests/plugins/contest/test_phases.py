@@ -38,7 +38,7 @@ async def test_submitting_before_the_submission_phase_is_refused_with_the_phase_
     with pytest.raises(InvalidInput) as exc:
         await entries.submit(person.actor, contest.id, entries.Work(text="early"))
     assert code(exc) == "WRONG_PHASE"
-    assert "registration phase" in exc.value.problems[0].message
+    assert "REGISTRATION phase" in exc.value.problems[0].message
 
 
 async def test_late_registration_and_late_submission_are_refused(arena):
@@ -54,7 +54,7 @@ async def test_late_registration_and_late_submission_are_refused(arena):
     with pytest.raises(InvalidInput) as exc:
         await entries.submit(person.actor, contest.id, entries.Work(text="late"))
     assert code(exc) == "WRONG_PHASE"
-    assert "review phase" in exc.value.problems[0].message
+    assert "REVIEW phase" in exc.value.problems[0].message
 
 
 async def test_submissions_are_versioned_and_limited_per_entrant(arena):
@@ -123,7 +123,7 @@ async def test_the_organizer_cannot_shorten_the_submission_window(arena):
     with pytest.raises(InvalidInput) as exc:
         await phases.move_by_organizer(arena.owner.actor, contest, Phase.SUBMISSION)
     assert code(exc) == "PHASE_RULE"
-    assert "allowed now: cancelled" in exc.value.problems[0].message
+    assert "allowed now: CANCELLED" in exc.value.problems[0].message
 
 
 async def test_a_contest_with_no_submissions_cancels_and_refunds_the_pool(arena):
@@ -218,7 +218,9 @@ async def test_a_qualifying_round_picks_finalists_and_pays_their_participation_a
     await arena.score_all(contest, SCORES)
     contest = await phases.move_by_organizer(arena.owner.actor, contest, Phase.SUBMISSION)
     assert (contest.phase, contest.round) == (Phase.SUBMISSION, 2)
-    participation = await LedgerEntry.filter(kind="prize").values_list("worker_id", "amount")
+    participation = await LedgerEntry.filter(kind="participation").values_list(
+        "worker_id", "amount"
+    )
     assert sorted(participation) == sorted(
         [(people[0].account.id, 500), (people[1].account.id, 500)]
     )

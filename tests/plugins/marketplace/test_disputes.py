@@ -4,7 +4,7 @@ from crowdgraph.core import ledger
 from crowdgraph.core.errors import Forbidden, InvalidInput
 from crowdgraph.plugins.marketplace import contracts, disputes
 from crowdgraph.plugins.marketplace.models import DisputeOutcome, Milestone, MilestoneStatus
-from tests.plugins.marketplace.conftest import AUTO_RELEASE, FEEDBACK_WINDOW
+from tests.plugins.marketplace.conftest import AUTO_RELEASE, FEEDBACK_WINDOW, gid, run
 
 
 async def disputed(scene, by):
@@ -76,3 +76,34 @@ async def test_a_split_must_leave_something_to_each_side(scene):
         await disputes.resolve_dispute(
             scene.admin.actor, dispute.id, DisputeOutcome.SPLIT, 90_000, ""
         )
+
+
+async def test_a_resolved_dispute_shows_what_the_worker_was_paid_as_money(
+    scene, make_client, market
+):
+    _, _, dispute = await disputed(scene, scene.worker)
+    admin = make_client(scene.admin.token, on=market)
+
+    resolved = await run(
+        admin,
+        "resolveMarketplaceDispute",
+        "ResolveMarketplaceDisputeInput",
+        "dispute { outcome paidToWorker { amount currency } workerAmount }",
+        {
+            "disputeId": gid("MarketplaceDispute", dispute.id),
+            "outcome": "SPLIT",
+            "workerAmount": 30_000,
+        },
+    )
+
+    assert resolved["dispute"] == {
+        "outcome": "SPLIT",
+        "paidToWorker": {"amount": 30_000, "currency": "USD"},
+        "workerAmount": 30_000,
+    }
+    fields = await admin.query(
+        '{ __type(name: "MarketplaceDispute") { fields(includeDeprecated: true) '
+        "{ name isDeprecated } } }"
+    )
+    deprecated = {f["name"] for f in fields.data["__type"]["fields"] if f["isDeprecated"]}
+    assert deprecated == {"workerAmount"}

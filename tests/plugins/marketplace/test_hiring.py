@@ -206,7 +206,9 @@ async def test_milestones_must_add_up_to_the_bid(scene):
     job = await scene.job(pricing=Pricing.FIXED)
     proposal = await scene.proposal(job, bid=90_000)
 
-    with pytest.raises(InvalidInput, match="add up to the bid of 90000"):
+    with pytest.raises(
+        InvalidInput, match=r"add up to the price of 900\.00 USD \(got 450\.00 USD\)"
+    ):
         await contracts.hire(
             scene.owner.actor, proposal.id, [contracts.MilestonePlan("Half", 45_000)]
         )
@@ -231,3 +233,62 @@ async def test_the_job_list_costs_the_same_statements_for_10_and_100_jobs(
         counts.append(len(count_statements.statements))
 
     assert counts[0] == counts[1]
+
+
+async def test_a_proposal_to_a_closed_job_is_told_the_job_is_not_open(
+    scene, factory, make_client, market
+):
+    closed = await scene.job()
+    await jobs.set_job_status(scene.owner.actor, closed.id, JobStatus.CLOSED)
+    internal = await scene.job(audience=Audience.INTERNAL)
+    await jobs.set_job_status(scene.owner.actor, internal.id, JobStatus.CLOSED)
+    worker = make_client(scene.worker.token, on=market)
+
+    async def propose(job):
+        return await worker.query(
+            """mutation($input: SubmitMarketplaceProposalInput!) {
+                submitMarketplaceProposal(input: $input) {
+                    proposal { id } userErrors { field code message } } }""",
+            {
+                "input": {
+                    "jobId": gid("MarketplaceJob", job.id),
+                    "coverLetter": "I would love to work on this with you.",
+                    "bid": 1000,
+                    "timelineDays": 3,
+                }
+            },
+        )
+
+    refused = (await propose(closed)).data["submitMarketplaceProposal"]
+    assert refused == {
+        "proposal": None,
+        "userErrors": [{"field": "jobId", "code": "JOB_NOT_OPEN", "message": "the job is closed"}],
+    }
+    # A closed job the worker could never have seen stays unknown to them.
+    assert (await propose(internal)).codes == ["NOT_FOUND"]
+    assert not await proposals.Proposal.exists()
+
+
+async def test_an_invitation_names_the_invited_worker_as_an_object(scene, make_client, market):
+    job = await scene.job()
+    await proposals.invite_worker(scene.owner.actor, job.id, scene.worker.worker.id, "Apply!")
+    owner = make_client(scene.owner.token, on=market)
+
+    found = await owner.query(
+        "{ marketplaceInvitations { nodes { worker { id name } workerId message } } }"
+    )
+
+    worker_id = gid("Worker", scene.worker.worker.id)
+    assert found.data["marketplaceInvitations"]["nodes"] == [
+        {
+            "worker": {"id": worker_id, "name": scene.worker.account.name},
+            "workerId": worker_id,
+            "message": "Apply!",
+        }
+    ]
+    fields = await owner.query(
+        '{ __type(name: "MarketplaceInvitation") { fields(includeDeprecated: true) '
+        "{ name isDeprecated } } }"
+    )
+    deprecated = {f["name"] for f in fields.data["__type"]["fields"] if f["isDeprecated"]}
+    assert deprecated == {"workerId"}

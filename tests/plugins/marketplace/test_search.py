@@ -21,7 +21,7 @@ TALENT = """query($f: MarketplaceTalentSearchInput, $first: Int, $after: String)
         nodes { score reasons worker { name } reputation { rating jobSuccess } } } }"""
 
 
-async def holding(factory, name, held, *, rate=None, employer=None, country="DE"):
+async def holding(factory, name, held, *, rate=None, currency="USD", employer=None, country="DE"):
     person = await factory.person(
         Role.WORKER,
         kind=WorkerKind.INTERNAL if employer else WorkerKind.EXTERNAL,
@@ -29,6 +29,7 @@ async def holding(factory, name, held, *, rate=None, employer=None, country="DE"
         name=name,
     )
     person.worker.country, person.worker.hourly_rate = country, rate
+    person.worker.currency = currency
     await person.worker.save()
     for slug, level, verified in held:
         skill = await skills.skill_by_slug(slug)
@@ -107,6 +108,35 @@ async def test_talent_filters_narrow_the_ranking(scene, crowd, make_client, mark
     assert await who(skills=[{"slug": "react"}]) == ["Ed"]
 
 
+async def test_a_max_rate_matches_only_rates_in_its_currency_and_says_which(
+    scene, make_client, market, factory
+):
+    await holding(factory, "Euro", [("python", 4, False)], rate=4_000, currency="EUR")
+    await holding(factory, "Dollar", [("python", 4, False)], rate=4_000)
+    await holding(factory, "Yen", [("python", 4, False)], rate=4_000, currency="JPY")
+    await holding(factory, "Unpriced", [("python", 4, False)])
+    client = make_client(scene.owner.token, on=market)  # the organization keeps USD
+    python = [{"slug": "python"}]
+
+    async def found(**f):
+        nodes = (await names(client, skills=python, **f))["nodes"]
+        return {n["worker"]["name"]: n["reasons"][-1] for n in nodes}
+
+    assert await found(maxRate=5_000) == {
+        "Dollar": "hourly rate 40.00 USD within 50.00 USD",
+        "Unpriced": "available now",
+    }
+    assert await found(maxRate=5_000, currency="JPY") == {
+        "Yen": "hourly rate 4,000 JPY within 5,000 JPY",
+        "Unpriced": "available now",
+    }
+    admin = make_client(scene.admin.token, on=market)  # in no organization: no currency implied
+    refused = await admin.query(TALENT, {"f": {"skills": python, "maxRate": 5_000}})
+    assert refused.codes == ["INVALID_INPUT"]
+    ((problem,),) = [e["extensions"]["problems"] for e in refused.errors]
+    assert (problem["field"], problem["code"]) == ("currency", "REQUIRED")
+
+
 async def test_talent_pages_follow_the_ranking(scene, crowd, make_client, market):
     client = make_client(scene.owner.token, on=market)
     wanted = [{"slug": "python", "minLevel": 3}, {"slug": "sql"}]
@@ -151,7 +181,9 @@ async def test_jobs_are_recommended_to_a_worker_by_the_skills_they_hold(scene, c
         "you have sql at level 4",
         "2 of the 2 skills asked",
     ]
-    assert "pays up to 10000 an hour, at or above your rate" in page.items[2][1].reasons
+    assert "pays up to 100.00 USD an hour, at or above your rate of 90.00 USD" in (
+        page.items[2][1].reasons
+    )
 
 
 async def add_workers(count, python_id):

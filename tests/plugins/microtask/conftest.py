@@ -51,7 +51,8 @@ class Shop:
             {"input": {"image": f"gold{i}.jpg"}, "gold": answer}
             for i, answer in enumerate(gold or [])
         ]
-        await batches.add_tasks(self.owner.actor, self.config, batch.id, items)
+        if items:
+            await batches.add_tasks(self.owner.actor, self.config, batch.id, items)
         if open_it:
             batch = await batches.open_batch(self.owner.actor, batch.id)
         return batch

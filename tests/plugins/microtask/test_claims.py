@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from crowdgraph.core.errors import Forbidden, InvalidInput
+from crowdgraph.core.errors import InvalidInput
 from crowdgraph.core.models import Engagement, EngagementStatus
 from crowdgraph.plugins.microtask import batches, review, work
 from crowdgraph.plugins.microtask.models import Assignment, AssignmentStatus, BatchStatus, Task
@@ -127,7 +127,7 @@ async def test_a_batch_past_its_deadline_takes_no_claims_and_the_sweeper_closes_
     clock.advance(hours=2)
     with pytest.raises(InvalidInput) as caught:
         await work.claim_next(worker.actor, batch.id)
-    assert caught.value.problems[0].code == "DEADLINE_PASSED"
+    assert caught.value.problems[0].code == "BATCH_NOT_OPEN"
     swept = await sweep(shop.config)
     assert swept.closed == 1
     await batch.refresh_from_db()
@@ -151,8 +151,9 @@ async def test_a_blocked_worker_cannot_claim(shop: Shop) -> None:
     await review.block(
         shop.owner.actor, shop.org.id, worker.worker.id, "spam answers", batch_id=batch.id
     )
-    with pytest.raises(Forbidden):
+    with pytest.raises(InvalidInput) as caught:
         await work.claim_next(worker.actor, batch.id)
+    assert caught.value.problems[0].code == "BLOCKED"
 
 
 @pytest.mark.parametrize("scheduling", list(batches.Scheduling))

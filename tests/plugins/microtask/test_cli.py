@@ -13,7 +13,7 @@ from crowdgraph.plugins.microtask.models import Task
 from tests.plugins.microtask.conftest import Shop
 
 
-async def test_import_reads_csv_and_json_lines_in_chunks(shop: Shop, tmp_path: Path) -> None:
+async def test_import_reads_csv_and_json_lines(shop: Shop, tmp_path: Path) -> None:
     batch = await shop.batch(tasks=1)
     lines = tmp_path / "tasks.jsonl"
     lines.write_text(
@@ -21,10 +21,8 @@ async def test_import_reads_csv_and_json_lines_in_chunks(shop: Shop, tmp_path: P
     )
     table = tmp_path / "tasks.csv"
     table.write_text("image,gold\na.jpg,\nb.jpg,dog\n")
-    seen: list[int] = []
-    assert await import_file(batch.id, lines, seen.append) == 12
-    assert await import_file(batch.id, table, seen.append) == 2
-    assert sum(seen) == 14
+    assert (await import_file(batch.id, lines)).added == 12
+    assert (await import_file(batch.id, table)).added == 2
     gold = await Task.get(batch_id=batch.id, is_gold=True)
     assert (gold.input, gold.gold) == ({"image": "b.jpg"}, "dog")
     await batch.refresh_from_db()
@@ -38,8 +36,8 @@ async def test_import_of_a_bad_row_names_it_and_adds_nothing(shop: Shop, tmp_pat
         '{"input": {"image": "a.jpg"}}\n{"input": {"image": "b.jpg"}, "gold": "horse"}\n'
     )
     with pytest.raises(InvalidInput) as caught:
-        await import_file(batch.id, lines, lambda n: None)
-    assert "row 2" in str(caught.value)
+        await import_file(batch.id, lines)
+    assert "line 2.gold" in str(caught.value)
     assert await Task.filter(batch_id=batch.id).count() == 1
 
 

@@ -74,4 +74,4 @@ def test_importing_a_bad_file_fails_with_the_row_named(tmp_path: Path) -> None:
     tasks.write_text('{"input": {"image": "a.jpg"}}\n{"input": "b.jpg"}\n')
     result = CliRunner().invoke(cli, ["microtask", "import", str(batch_id), str(tasks)])
     assert result.exit_code == 1
-    assert "row 2 must be an object with an input object" in result.output
+    assert "line 2: must be an object with an input object" in result.output

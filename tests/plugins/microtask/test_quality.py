@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from crowdgraph.core.errors import Forbidden
+from crowdgraph.core.errors import InvalidInput
 from crowdgraph.core.models import Skill, VerifiedBy, WorkerSkill
 from crowdgraph.plugins.microtask import work
 from crowdgraph.plugins.microtask.models import Assignment, Batch, Task, TaskStatus, WorkerStanding
@@ -60,8 +60,9 @@ async def test_gold_answers_grade_workers_and_restrict_the_inaccurate(shop: Shop
         assert answer.is_gold
     standing = await WorkerStanding.get(batch_id=batch.id, worker_id=answer.worker_id)
     assert (standing.gold_answers, standing.gold_correct, standing.restricted) == (3, 1, True)
-    with pytest.raises(Forbidden):
+    with pytest.raises(InvalidInput) as caught:
         await work.claim_next(worker.actor, batch.id)
+    assert caught.value.problems[0].code == "RESTRICTED"
 
 
 async def test_a_good_track_record_verifies_the_batch_skill(shop: Shop) -> None:

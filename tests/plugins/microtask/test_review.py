@@ -164,7 +164,9 @@ async def test_concurrent_approvals_and_the_auto_approver_pay_once(shop: Shop, c
     assert [p.amount for p in payments] == [10]
 
 
-async def test_a_batch_completed_twice_releases_its_surplus_both_times(shop: Shop) -> None:
+async def test_a_batch_completed_twice_releases_its_surplus_both_times(
+    shop: Shop, clock: Any
+) -> None:
     batch = await shop.batch(tasks=1, overlap=1, max_overlap=1)
     hold = ledger.held(shop.org.id, batches.hold_reference(batch.id))
     _, first = await _answered(shop, batch)
@@ -175,4 +177,8 @@ async def test_a_batch_completed_twice_releases_its_surplus_both_times(shop: Sho
     _, second = await _answered(shop, batch, "dog")
     await review.approve(shop.owner.actor, shop.config, second.id)
     await batches.close_batch(shop.owner.actor, batch.id)
+    assert await ledger.balance(hold) == 10  # the rejected answer's, while it may be appealed
+    clock.advance(hours=73)
+    assert (await sweep(shop.config)).lapsed_appeals == 1
     assert await ledger.balance(hold) == 0
+    assert (await sweep(shop.config)).lapsed_appeals == 0
