@@ -376,7 +376,7 @@ async def world(make_platform: PlatformFactory, factory: Factory, clock: Settabl
     for answered in held[2:]:
         await work.submit(worker.actor, config, answered.id, "typed")
     for rejected in held[4:]:
-        await review.reject(owner.actor, rejected.id, "Please check the spelling.")
+        await review.reject(owner.actor, config, rejected.id, "Please check the spelling.")
     await review.appeal(worker.actor, config, held[5].id, "The spelling matches the image.")
 
     # More of A's marketplace work for the mutation matrix: open jobs, the worker's proposals, a
@@ -477,7 +477,14 @@ async def world(make_platform: PlatformFactory, factory: Factory, clock: Settabl
         owner.actor,
         config,
         project.id,
-        BatchFields(title="Open", answer_spec={"kind": "text"}, reward=5, overlap=1, max_overlap=1),
+        BatchFields(
+            title="Open",
+            answer_spec={"kind": "text"},
+            reward=5,
+            overlap=1,
+            max_overlap=1,
+            allow_preview=True,
+        ),
     )
     await batches.add_tasks(
         owner.actor, config, claimable.id, [{"input": {"text": f"open {i}"}} for i in range(4)]

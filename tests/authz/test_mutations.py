@@ -145,6 +145,10 @@ INPUTS: dict[str, Input] = {
         "reason": "too fast",
         "organizationId": w.gid("Organization"),
     },
+    "unblockMicrotaskWorker": lambda w, c: {  # the block just made
+        "workerId": w.gid("Worker"),
+        "organizationId": w.gid("Organization"),
+    },
     "createContest": lambda w, c: {
         "projectId": w.gid("Project"),
         "title": f"Contest by {c}",
@@ -178,6 +182,8 @@ INPUTS: dict[str, Input] = {
     "submitMicrotaskAnswer": lambda w, c: {"assignmentId": w.more["claimed"], "answer": "typed"},
     "releaseMicrotask": lambda w, c: {"assignmentId": w.more["to_release"]},
     "approveMicrotaskAnswer": lambda w, c: {"assignmentId": w.more["submitted"]},
+    # Approved just above: allowed callers find it approved (paid once), the rest cannot see it.
+    "approveMicrotaskAnswers": lambda w, c: {"assignmentIds": [w.more["submitted"]]},
     "rejectMicrotaskAnswer": lambda w, c: {
         "assignmentId": w.more["to_reject"],
         "feedback": "Please check the spelling.",

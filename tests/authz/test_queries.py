@@ -22,6 +22,7 @@ ARGUMENTS: dict[str, Callable[[World], dict[str, Any]]] = {
     "myMicrotaskStanding": lambda w: {"batchId": w.gid("MicrotaskBatch")},
     "microtaskPay": lambda w: {"batchId": w.gid("MicrotaskBatch")},
     "microtaskBatches": lambda w: {"projectId": w.gid("Project")},
+    "microtaskTaskPreview": lambda w: {"batchId": w.more["claimable_batch"]},
     "marketplaceJobs": lambda w: {"organizationId": w.gid("Organization")},
     "marketplaceProposals": lambda w: {"jobId": w.gid("MarketplaceJob")},
     "marketplaceExamAttempts": lambda w: {"examId": w.gid("MarketplaceExam")},

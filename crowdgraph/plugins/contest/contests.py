@@ -284,22 +284,20 @@ async def get_managed_contest(actor: Actor, contest_id: int) -> Contest:
 
 
 async def visible_rule(actor: Actor) -> Q:
-    """Contests the caller may list (``can_see`` as a filter)."""
+    """Contests the caller may list: ``can_see`` as a filter (subqueries: no statement of its own)."""
     if actor.is_admin:
         return Q()
     rule = Q(phase__in=list(RESULTS_PHASES), audience__in=[Audience.EXTERNAL, Audience.BOTH])
     rule |= Q(organization_id__in=list(actor.memberships))
     if actor.account is not None:
-        judged = await ContestJudge.filter(account_id=actor.account.id).values_list(
-            "contest_id", flat=True
-        )
-        rule |= Q(id__in=list(judged)) & ~Q(phase=Phase.DRAFT)
+        judged = ContestJudge.filter(account_id=actor.account.id).values("contest_id")
+        rule |= Q(id__in=Subquery(judged)) & ~Q(phase=Phase.DRAFT)
     worker = await actor.worker()
     if worker is not None:
-        entered = await ContestEntry.filter(worker_id=worker.id).values_list(
-            "contest_id", flat=True
+        entered = ContestEntry.filter(worker_id=worker.id).values("contest_id")
+        rule |= (Q(id__in=Subquery(entered)) | projects.audience_rule(worker)) & ~Q(
+            phase=Phase.DRAFT
         )
-        rule |= (Q(id__in=list(entered)) | projects.audience_rule(worker)) & ~Q(phase=Phase.DRAFT)
     return rule
 
 

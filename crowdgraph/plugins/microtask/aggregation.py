@@ -245,23 +245,3 @@ def choose(aggregators: dict[str, Aggregator], name: str, answer_kind: str) -> A
     if problem:
         raise InvalidInput.one("aggregator", "INVALID_CHOICE", f"aggregator {problem}")
     return aggregators[name]
-
-
-class AggregatorClash(ValueError):
-    """Two plugins registered aggregators under one name."""
-
-
-def known_aggregators(pm: Any) -> dict[str, Aggregator]:
-    """Every aggregator the enabled plugins register (microtask registers the built-in ones)."""
-    found: dict[str, Aggregator] = {}
-    owner: dict[str, str] = {}
-    for impl in pm.hook.register_aggregators.get_hookimpls():
-        for aggregator in impl.function() or []:
-            if aggregator.name in found:
-                raise AggregatorClash(
-                    f"plugin {impl.plugin_name}: aggregator {aggregator.name} is already "
-                    f"registered by plugin {owner[aggregator.name]}"
-                )
-            found[aggregator.name] = aggregator
-            owner[aggregator.name] = impl.plugin_name
-    return found

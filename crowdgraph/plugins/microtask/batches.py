@@ -35,7 +35,14 @@ from crowdgraph.plugins.microtask.spec import spec_problems
 from crowdgraph.plugins.microtask.task_input import NewTask, Problems, validate
 
 MAX_OVERLAP = 50
-EDITABLE_WHEN_OPEN = {"title", "instructions", "priority", "deadline", "lease_seconds"}
+EDITABLE_WHEN_OPEN = {
+    "title",
+    "instructions",
+    "priority",
+    "deadline",
+    "lease_seconds",
+    "allow_preview",
+}
 
 
 @dataclass
@@ -60,6 +67,10 @@ class BatchFields:
     aggregator: str | None = None
     skill: str | None = None
     skill_level: int | None = None
+    pay_floor_per_hour: int | None = None
+    auto_approve_hours: float | None = None
+    appeal_window_hours: float | None = None
+    allow_preview: bool | None = None
 
     def given(self) -> dict[str, Any]:
         return {
@@ -81,6 +92,7 @@ async def _check(config: Config, batch: Batch, changes: dict[str, Any]) -> dict[
     checks.range("leaseSeconds", changes.get("lease_seconds"), low=30, high=7 * 24 * 3600)
     checks.range("priority", changes.get("priority"), low=-100, high=100)
     checks.range("skillLevel", changes.get("skill_level"), low=1, high=5)
+    _check_pay_terms(config, checks, changes)
     if "answer_spec" in changes:
         for problem in spec_problems(changes["answer_spec"]):
             checks.fail("answerSpec", "INVALID_SPEC", f"answerSpec: {problem}")
@@ -104,6 +116,14 @@ async def _check(config: Config, batch: Batch, changes: dict[str, Any]) -> dict[
             f"maxOverlap must be >= overlap ({overlap}) (got {max_overlap})",
         )
     values["max_overlap"] = max_overlap
+    preview = changes.get("allow_preview", batch.allow_preview)
+    if preview and changes.get("gold_rate", batch.gold_rate) > 0:
+        checks.fail(
+            "allowPreview",
+            "PREVIEW_WITH_GOLD",
+            "allowPreview needs goldRate 0: gold is drawn at claim, so a preview would tell "
+            "gold tasks apart",
+        )
     aggregator_name = changes.get("aggregator", batch.aggregator)
     misfit = unfit(config.aggregators, aggregator_name, spec.get("kind"))
     if misfit:
@@ -119,6 +139,29 @@ async def _check(config: Config, batch: Batch, changes: dict[str, Any]) -> dict[
             )
         values["skill_id"] = skill.id
     return values
+
+
+MAX_TERM_HOURS = 30 * 24
+"""The longest auto-approval delay or appeal window a batch may set (MTurk's longest delay)."""
+
+
+def _check_pay_terms(config: Config, checks: Checks, changes: dict[str, Any]) -> None:
+    """A batch's own pay floor may only raise the server's; its delays are 1 hour to 30 days."""
+    server_floor = config.settings.pay_floor_per_hour
+    floor = changes.get("pay_floor_per_hour")
+    if server_floor is None:
+        checks.range("payFloorPerHour", floor, low=1)
+    elif floor is not None and floor < server_floor:
+        checks.fail(
+            "payFloorPerHour",
+            "OUT_OF_RANGE",
+            f"payFloorPerHour must be >= {server_floor} (the server's pay floor; a batch may only "
+            f"raise it) (got {floor})",
+        )
+    checks.range("autoApproveHours", changes.get("auto_approve_hours"), low=1, high=MAX_TERM_HOURS)
+    checks.range(
+        "appealWindowHours", changes.get("appeal_window_hours"), low=1, high=MAX_TERM_HOURS
+    )
 
 
 async def create_batch(actor: Actor, config: Config, project_id: int, data: BatchFields) -> Batch:
@@ -180,16 +223,19 @@ async def get_managed_batch(actor: Actor, batch_id: int) -> Batch:
 
 
 async def update_batch(actor: Actor, config: Config, batch_id: int, data: BatchFields) -> Batch:
-    """Drafts change freely; once opened, only title, instructions, priority, deadline and lease."""
+    """Drafts change freely; once opened, only title, instructions, priority, deadline, lease and
+    whether tasks may be previewed."""
     batch = await get_managed_batch(actor, batch_id)
     given = data.given()
     if batch.status != BatchStatus.DRAFT:
         frozen = sorted(set(given) - EDITABLE_WHEN_OPEN)
         if frozen:
+            head, *rest = frozen[0].split("_")
+            name = head + "".join(part.title() for part in rest)  # as the input names it
             raise InvalidInput.one(
-                frozen[0],
+                name,
                 "FROZEN",
-                f"{frozen[0]} cannot change once the batch has been opened (it is {batch.status.value})",
+                f"{name} cannot change once the batch has been opened (it is {batch.status.value})",
             )
     values = await _check(config, batch, given)
     batch.update_from_dict({**values, "updated_at": runtime.now()})

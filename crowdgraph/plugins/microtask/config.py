@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, cast
 
 from pydantic import BaseModel, Field
 
-from crowdgraph.plugins.microtask.aggregation import Aggregator, known_aggregators
+from crowdgraph.plugins.microtask.aggregation import Aggregator
 
 if TYPE_CHECKING:
     from crowdgraph.platform import Platform
+    from crowdgraph.plugins.microtask.models import Batch
 
 NAME = "microtask"
 
@@ -45,4 +47,31 @@ class Config:
     @classmethod
     def of(cls, platform: Platform) -> Config:
         settings = cast(MicrotaskSettings, platform.plugin_settings(NAME))
-        return cls(settings=settings, aggregators=known_aggregators(platform.pm))
+        return cls(settings=settings, aggregators=platform.registered("register_aggregators"))
+
+
+@dataclass(frozen=True)
+class PayTerms:
+    """The pay floor, auto-approval delay and appeal window that hold in one batch."""
+
+    pay_floor_per_hour: int | None
+    """Minor units per hour; never below the server's floor."""
+    top_up: bool
+    auto_approve_after: timedelta
+    appeal_window: timedelta
+
+
+def pay_terms(config: Config, batch: Batch | None) -> PayTerms:
+    """A batch's terms: its own settings where it has them, else the server's (``batch=None``:
+    the server's alone). A batch can raise the server's pay floor, never lower it."""
+    settings = config.settings
+    floors = [settings.pay_floor_per_hour, batch.pay_floor_per_hour if batch else None]
+    given = [floor for floor in floors if floor is not None]
+    auto_hours = batch.auto_approve_hours if batch else None
+    appeal_hours = batch.appeal_window_hours if batch else None
+    return PayTerms(
+        pay_floor_per_hour=max(given) if given else None,
+        top_up=settings.top_up,
+        auto_approve_after=timedelta(hours=auto_hours or settings.auto_approve_hours),
+        appeal_window=timedelta(hours=appeal_hours or settings.appeal_window_hours),
+    )

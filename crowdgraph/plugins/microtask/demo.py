@@ -103,7 +103,7 @@ async def create(platform: Any, demo: Any) -> None:
         estimate = estimates.get(row.task_id)
         if estimate is not None and row.value != estimate.value:
             await review.reject(
-                owner, row.id, "The photo shows something else: please zoom in first."
+                owner, config, row.id, "The photo shows something else: please zoom in first."
             )
             break
     demo.lines.append(

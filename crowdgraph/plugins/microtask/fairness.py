@@ -1,4 +1,4 @@
-"""Fair pay: effective hourly pay per batch and per worker, and the organization's pay floor."""
+"""Fair pay: effective hourly pay per batch and per worker, and the batch's pay floor."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from tortoise.functions import Count, Sum
 
 from crowdgraph.core.actor import Actor
 from crowdgraph.plugins.microtask.batches import get_batch
-from crowdgraph.plugins.microtask.config import Config
+from crowdgraph.plugins.microtask.config import Config, pay_terms
 from crowdgraph.plugins.microtask.models import Assignment, AssignmentStatus, Batch
 from crowdgraph.plugins.microtask.work import hourly, median_seconds
 
@@ -22,7 +22,7 @@ class BatchPay:
     """Minor units per hour at the median time on task."""
     pay_floor: int | None
     below_floor: bool
-    """The median effective pay is below the organization's floor: the batch is flagged."""
+    """The median effective pay is below the batch's floor: the batch is flagged."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class WorkerPay:
 
 def judge(config: Config, batch: Batch, median: float | None) -> BatchPay:
     pay = hourly(batch.reward, median)
-    floor = config.settings.pay_floor_per_hour
+    floor = pay_terms(config, batch).pay_floor_per_hour
     below = floor is not None and pay is not None and pay < floor
     return BatchPay(batch.reward, batch.currency, median, pay, floor, below)
 

@@ -84,6 +84,15 @@ class Batch(Model):
     skill_level = fields.SmallIntField(default=1)
     held = fields.BigIntField(default=0)
     """Money set aside for this batch so far (the sum of its holds)."""
+    pay_floor_per_hour = fields.BigIntField(null=True)
+    """Minor units per hour, at least the server's; null: the server's (``config.pay_terms``)."""
+    auto_approve_hours = fields.FloatField(null=True)
+    """Unreviewed answers are approved this long after submission; null: the server's setting."""
+    appeal_window_hours = fields.FloatField(null=True)
+    """A rejection may be appealed this long; null: the server's setting."""
+    allow_preview = fields.BooleanField(default=False, db_default=False)
+    """Workers may see the task their next claim would take before claiming it (only without
+    gold: the gold draw happens at claim, so a preview would tell gold tasks apart)."""
     created_by_id = fields.IntField(null=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
@@ -172,6 +181,12 @@ class Assignment(Model):
     appeal_closed_at = fields.DatetimeField(null=True)
     """When a rejected answer stopped keeping its reward (and, without a reserve, its slot): its
     appeal was decided or its window passed."""
+    auto_approve_at = fields.DatetimeField(null=True)
+    """When a submitted answer nobody reviewed is approved: its batch's delay, fixed at
+    submission. Null for answers submitted before migration 0003 (the server's delay holds)."""
+    appeal_until = fields.DatetimeField(null=True)
+    """Until when a rejection may be appealed: its batch's window, fixed at rejection. Null for
+    rejections made before migration 0003 (the server's window holds)."""
 
     @property
     def value(self) -> Any:
@@ -184,6 +199,7 @@ class Assignment(Model):
             ("batch_id", "status", "id"),
             ("status", "lease_expires_at"),
             ("status", "submitted_at"),
+            ("status", "auto_approve_at"),
             ("status", "reviewed_at"),
             ("worker_id", "id"),
         )

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 
 from crowdgraph.core import ledger, runtime
 from crowdgraph.core.actor import Actor
-from crowdgraph.core.errors import InvalidInput, NotFound
+from crowdgraph.core.errors import InvalidInput, NotFound, Problem
 from crowdgraph.core.models import EngagementStatus, WorkerProfile
 from crowdgraph.core.pages import Page, PageRequest, fetch_page
 from crowdgraph.core.transaction import atomic, savepoint
 from crowdgraph.core.validation import Checks
 from crowdgraph.plugins.microtask.batches import get_managed_batch, hold_reference
-from crowdgraph.plugins.microtask.config import NAME, Config
+from crowdgraph.plugins.microtask.config import NAME, Config, PayTerms, pay_terms
 from crowdgraph.plugins.microtask.models import (
     AppealStatus,
     Assignment,
@@ -56,6 +57,72 @@ def _require_submitted(assignment: Assignment) -> None:
             "NOT_REVIEWABLE",
             f"only submitted answers can be reviewed; this one is {assignment.status.value}",
         )
+
+
+BULK_APPROVE_MAX = 100
+"""Answers one ``approve_many`` call approves at most."""
+
+
+@dataclass(frozen=True)
+class Approvals:
+    """What one ``approve_many`` call did, item by item in the order asked."""
+
+    assignments: list[Assignment | None]
+    """The approved answer of each item (approved by this call or before), or None."""
+    paid: int
+    """How many answers this call approved and paid (a retry pays none again)."""
+    problems: list[Problem]
+    """Why each item left None was not approved, named ``assignmentIds[i]``."""
+
+
+async def approve_many(actor: Actor, config: Config, assignment_ids: list[int]) -> Approvals:
+    """Approve many answers at once, each on its own: an item that cannot be approved is named
+    in the problems and the others are still approved. An answer approved already (a retry, or
+    another call at the same moment) counts as approved and is never paid twice."""
+    actor.require_account()
+    if not 1 <= len(assignment_ids) <= BULK_APPROVE_MAX:
+        raise InvalidInput.one(
+            "assignmentIds",
+            "OUT_OF_RANGE",
+            f"approve between 1 and {BULK_APPROVE_MAX} answers per call "
+            f"(got {len(assignment_ids)})",
+        )
+    approved: list[Assignment | None] = [None] * len(assignment_ids)
+    problems: list[Problem] = []
+    paid = 0
+    for index, assignment_id in enumerate(assignment_ids):
+        where = f"assignmentIds[{index}]"
+        try:
+            assignment, batch = await reviewable(actor, assignment_id)
+            assignment, paid_now = await _approve_once(config, batch, assignment, actor)
+        except NotFound as missing:
+            problems.append(Problem(where, "NOT_FOUND", str(missing)))
+        except InvalidInput as refused:
+            problems += [Problem(where, p.code, p.message) for p in refused.problems]
+        else:
+            approved[index] = assignment
+            paid += paid_now
+    return Approvals(approved, paid, problems)
+
+
+async def _approve_once(
+    config: Config, batch: Batch, assignment: Assignment, actor: Actor
+) -> tuple[Assignment, bool]:
+    """Approve a submitted answer, or find it approved already (by a retry, or by a call at the
+    same moment: ``pay_answer`` moves it once); with whether this call paid it."""
+    if assignment.status == AssignmentStatus.APPROVED:
+        return assignment, False
+    _require_submitted(assignment)
+    try:
+        paid = await pay_answer(
+            config, batch, assignment, AssignmentStatus.SUBMITTED, reviewer_id=actor.account_id
+        )
+    except InvalidInput:
+        await assignment.refresh_from_db()
+        if assignment.status == AssignmentStatus.APPROVED:
+            return assignment, False
+        raise
+    return paid, True
 
 
 async def approve(actor: Actor, config: Config, assignment_id: int) -> Assignment:
@@ -98,7 +165,7 @@ async def pay_answer(
             memo=f"{batch.title}: approved answer",
             created_by_id=reviewer_id,
         )
-        top_up = top_up_amount(config, batch.reward, assignment.time_on_task)
+        top_up = top_up_amount(pay_terms(config, batch), batch.reward, assignment.time_on_task)
         if top_up:
             await ledger.pay(
                 organization_id=batch.organization_id,
@@ -116,17 +183,17 @@ async def pay_answer(
     return assignment
 
 
-def top_up_amount(config: Config, reward: int, seconds: int | None) -> int:
-    """The bonus that lifts an answer's pay to the organization's floor (when top-up is on)."""
-    floor = config.settings.pay_floor_per_hour
-    if not (config.settings.top_up and floor and seconds):
+def top_up_amount(terms: PayTerms, reward: int, seconds: int | None) -> int:
+    """The bonus that lifts an answer's pay to its batch's floor (when top-up is on)."""
+    floor = terms.pay_floor_per_hour
+    if not (terms.top_up and floor and seconds):
         return 0
     owed = -(-floor * seconds // 3600)
     return max(owed - reward, 0)
 
 
-async def reject(actor: Actor, assignment_id: int, feedback: str) -> Assignment:
-    """Reject an answer with feedback (required); the worker may appeal.
+async def reject(actor: Actor, config: Config, assignment_id: int, feedback: str) -> Assignment:
+    """Reject an answer with feedback (required); the worker may appeal within the batch's window.
 
     The answer stops counting at once. Its reward stays held while it may be appealed, so its slot
     reopens at once only when the budget can hold one more reward for it; otherwise the slot waits
@@ -137,9 +204,13 @@ async def reject(actor: Actor, assignment_id: int, feedback: str) -> Assignment:
     checks.text("feedback", feedback, min_len=1, max_len=FEEDBACK_MAX)
     checks.done()
     _require_submitted(assignment)
+    now = runtime.now()
     async with atomic():
         moved = await Assignment.filter(id=assignment.id, status=AssignmentStatus.SUBMITTED).update(
-            status=AssignmentStatus.REJECTED, reviewed_at=runtime.now(), feedback=feedback.strip()
+            status=AssignmentStatus.REJECTED,
+            reviewed_at=now,
+            feedback=feedback.strip(),
+            appeal_until=now + pay_terms(config, batch).appeal_window,
         )
         if not moved:
             raise InvalidInput.one(
@@ -221,10 +292,15 @@ async def reopen(batch: Batch, task_id: int, to: TaskStatus = TaskStatus.OPEN) -
 
 
 async def auto_approve(config: Config, limit: int = 500) -> int:
-    """Approve submitted answers nobody reviewed in time; idempotent."""
-    cutoff = runtime.now() - timedelta(hours=config.settings.auto_approve_hours)
+    """Approve submitted answers nobody reviewed by their batch's delay; idempotent."""
+    now = runtime.now()
+    # Answers submitted before migration 0003 have no due time: the server's delay holds.
+    before_0003 = now - pay_terms(config, None).auto_approve_after
     due = (
-        await Assignment.filter(status=AssignmentStatus.SUBMITTED, submitted_at__lte=cutoff)
+        await Assignment.filter(
+            Q(auto_approve_at__lte=now) | Q(auto_approve_at=None, submitted_at__lte=before_0003),
+            status=AssignmentStatus.SUBMITTED,
+        )
         .order_by("submitted_at")
         .limit(limit)
     )
@@ -250,12 +326,14 @@ async def auto_approve(config: Config, limit: int = 500) -> int:
 async def close_lapsed_appeals(config: Config, limit: int = 500) -> int:
     """Rejections whose appeal window passed without an appeal end, once: the engagement fails
     and what the answer kept is given back (``end_rejection``)."""
-    cutoff = runtime.now() - timedelta(hours=config.settings.appeal_window_hours)
+    now = runtime.now()
+    # Rejections made before migration 0003 have no deadline: the server's window holds.
+    before_0003 = now - pay_terms(config, None).appeal_window
     lapsed = await Assignment.filter(
+        Q(appeal_until__lte=now) | Q(appeal_until=None, reviewed_at__lte=before_0003),
         status=AssignmentStatus.REJECTED,
         appeal_status=AppealStatus.NONE,
         appeal_closed_at=None,
-        reviewed_at__lte=cutoff,
     ).limit(limit)
     closed = 0
     for assignment in lapsed:
@@ -274,15 +352,14 @@ async def appeal(actor: Actor, config: Config, assignment_id: int, reason: str) 
     checks = Checks()
     checks.text("reason", reason, min_len=1, max_len=FEEDBACK_MAX)
     checks.done()
-    window = timedelta(hours=config.settings.appeal_window_hours)
-    lapsed = assignment.reviewed_at is not None and runtime.now() > assignment.reviewed_at + window
-    if assignment.status == AssignmentStatus.REJECTED and lapsed:
+    batch = await Batch.get(id=assignment.batch_id)
+    until = appealable_until(config, batch, assignment)
+    if assignment.status == AssignmentStatus.REJECTED and until and runtime.now() > until:
         raise InvalidInput.one(
             "assignmentId",
             "APPEAL_WINDOW_CLOSED",
-            f"appeals are taken for {config.settings.appeal_window_hours:g} hours after a rejection",
+            f"the appeal window closed at {until.isoformat()}",
         )
-    batch = await Batch.get(id=assignment.batch_id)
     async with atomic():
         moved = await Assignment.filter(
             id=assignment.id,
@@ -297,6 +374,16 @@ async def appeal(actor: Actor, config: Config, assignment_id: int, reason: str) 
         await assignment.refresh_from_db()
         await emit_assignment("appealed", batch, assignment)
     return assignment
+
+
+def appealable_until(config: Config, batch: Batch, assignment: Assignment) -> datetime | None:
+    """When a rejection stops taking an appeal: fixed at rejection, or (rejected before
+    migration 0003, in a batch that had no window of its own) the window after it."""
+    if assignment.appeal_until is not None:
+        return assignment.appeal_until
+    if assignment.reviewed_at is None:
+        return None
+    return assignment.reviewed_at + pay_terms(config, batch).appeal_window
 
 
 async def answer_appeal(
@@ -385,12 +472,23 @@ async def block(
 
 async def unblock(
     actor: Actor, organization_id: int, worker_id: int, batch_id: int | None = None
-) -> bool:
+) -> None:
+    """Let a worker back where ``block`` kept them out: one batch, or (without a batch) all the
+    organization's batches. Each block is lifted where it was made."""
+    if batch_id is not None:
+        organization_id = (await get_managed_batch(actor, batch_id)).organization_id
     await actor.manages(organization_id)
-    return bool(
-        await Block.filter(
-            organization_id=organization_id, worker_id=worker_id, batch_id=batch_id
-        ).delete()
+    if await Block.filter(
+        organization_id=organization_id, batch_id=batch_id, worker_id=worker_id
+    ).delete():
+        return
+    elsewhere = await Block.filter(organization_id=organization_id, worker_id=worker_id).exists()
+    hint = " (a block of theirs elsewhere in the organization stays: unblock it there)"
+    scope = "from this batch" if batch_id is not None else "from all the organization's batches"
+    raise InvalidInput.one(
+        "workerId",
+        "NOT_BLOCKED",
+        f"this worker is not blocked {scope}{hint if elsewhere else ''}",
     )
 
 

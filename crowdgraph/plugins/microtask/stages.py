@@ -10,7 +10,7 @@ from crowdgraph.core import runtime
 from crowdgraph.core.eligibility import Requirement, RequirementKind
 from crowdgraph.core.events import Event
 from crowdgraph.core.models import StageStatus, WorkerProfile
-from crowdgraph.core.stages import StageRunner, StageStart, follow, shape_problems, stage_runners
+from crowdgraph.core.stages import StageRunner, StageStart, follow, shape_problems
 from crowdgraph.plugins.microtask.batches import BatchFields, add_tasks, create_batch, open_batch
 from crowdgraph.plugins.microtask.config import Config
 from crowdgraph.plugins.microtask.models import Batch, BatchStatus, WorkerStanding
@@ -136,4 +136,4 @@ def runner(config: Config) -> StageRunner:
 async def on_event(platform: Any, event: Event) -> None:
     """A finished batch moves the flow of the project whose stage it runs."""
     if event.name in FINISHED:
-        await follow(stage_runners(platform), DETAIL_TYPE, event.payload["batch_id"])
+        await follow(DETAIL_TYPE, event.payload["batch_id"])

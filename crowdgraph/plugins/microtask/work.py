@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q
+from tortoise.expressions import F, Q, Subquery
 
 from crowdgraph.core import eligibility, engagements, runtime
 from crowdgraph.core.actor import Actor
@@ -27,7 +27,7 @@ from crowdgraph.core.sql import marks, returning
 from crowdgraph.core.transaction import atomic
 from crowdgraph.observability import CLAIMS
 from crowdgraph.plugins.microtask.batches import get_batch
-from crowdgraph.plugins.microtask.config import NAME, Config
+from crowdgraph.plugins.microtask.config import NAME, Config, pay_terms
 from crowdgraph.plugins.microtask.models import (
     Assignment,
     AssignmentStatus,
@@ -75,13 +75,16 @@ RETURNING microtask_task.id"""
 ORDER = {Scheduling.DEPTH_FIRST: "t.id", Scheduling.BREADTH_FIRST: "t.taken, t.id"}
 
 
+def pick_statement(dialect: str, scheduling: Scheduling) -> str:
+    """The statement that finds a worker's next claimable task (parameters: batch, gold, worker)."""
+    batch, gold, worker = ("$1", "$2", "$3") if dialect == "postgres" else ("?", "?", "?")
+    return _PICK.format(batch=batch, gold=gold, worker=worker, order=ORDER[scheduling])
+
+
 def take_statement(dialect: str, scheduling: Scheduling) -> str:
     """The one statement that takes a slot on the next claimable task (parameters: batch, gold, worker)."""
-    if dialect == "postgres":
-        pick = _PICK.format(batch="$1", gold="$2", worker="$3", order=ORDER[scheduling])
-        return _TAKE_POSTGRES.format(pick=pick)
-    pick = _PICK.format(batch="?", gold="?", worker="?", order=ORDER[scheduling])
-    return _TAKE.format(pick=pick)
+    pick = pick_statement(dialect, scheduling)
+    return (_TAKE_POSTGRES if dialect == "postgres" else _TAKE).format(pick=pick)
 
 
 _BEFORE_CLAIM = """
@@ -145,10 +148,9 @@ def check_open(batch: Batch) -> None:
         )
 
 
-async def claim_next(
-    actor: Actor, batch_id: int, rng: random.Random | None = None
-) -> Assignment | None:
-    """Claim the next task of a batch for the calling worker; None when no task is left for them."""
+async def claimant(actor: Actor, batch_id: int) -> tuple[WorkerProfile, Batch]:
+    """The calling worker and a batch they may claim in (refused otherwise, as ``refusal`` and
+    ``check_open`` say); the batch's leases that ran out are returned first."""
     worker = await actor.require_worker()
     batch = await get_batch(actor, batch_id)
     check_open(batch)
@@ -156,10 +158,38 @@ async def claim_next(
     refused = await refusal(worker, batch, standing)
     if refused:
         raise refused
+    if standing.overdue and batch.status == BatchStatus.OPEN:
+        await expire_leases(batch_id=batch.id)
+    return worker, batch
+
+
+async def preview_next(actor: Actor, batch_id: int) -> Task | None:
+    """The task the calling worker's next claim would take when it draws real work, without
+    claiming it: only in a batch that allows previews (which draws no gold), to a worker who
+    may claim there; None when nothing is left for them. Nothing is reserved: another worker
+    may take its last slot first."""
+    worker, batch = await claimant(actor, batch_id)
+    if not batch.allow_preview:
+        raise InvalidInput.one(
+            "batchId",
+            "PREVIEW_NOT_ALLOWED",
+            "this batch does not show its tasks before they are claimed (allowPreview is off)",
+        )
     if batch.status == BatchStatus.COMPLETED:
         return None
-    if standing.overdue:
-        await expire_leases(batch_id=batch.id)
+    db = Task._meta.db
+    statement = pick_statement(db.capabilities.dialect, batch.scheduling)
+    _, rows = await db.execute_query(statement, [batch.id, False, worker.id])
+    return await Task.get(id=rows[0]["id"]) if rows else None
+
+
+async def claim_next(
+    actor: Actor, batch_id: int, rng: random.Random | None = None
+) -> Assignment | None:
+    """Claim the next task of a batch for the calling worker; None when no task is left for them."""
+    worker, batch = await claimant(actor, batch_id)
+    if batch.status == BatchStatus.COMPLETED:
+        return None
     # A gold task at the batch's rate, else real work; gold is never served once real work runs out.
     kinds = (True, False) if (rng or random).random() < batch.gold_rate else (False,)
     async with atomic() as connection:
@@ -313,6 +343,7 @@ async def submit(actor: Actor, config: Config, assignment_id: int, answer: Any) 
             "time_on_task": seconds,
             "correct": correct,
             "too_fast": seconds < config.settings.fast_answer_seconds,
+            "auto_approve_at": now + pay_terms(config, batch).auto_approve_after,
         }
         moved = await Assignment.filter(id=assignment.id, status=AssignmentStatus.CLAIMED).update(
             **changes
@@ -418,26 +449,33 @@ async def feed(actor: Actor, page: PageRequest) -> Page[FeedItem]:
     Requirements are checked once per distinct set, so the statements stay few however long the page.
     """
     worker = await actor.require_worker()
-    blocks = await Block.filter(worker_id=worker.id).values_list("organization_id", "batch_id")
-    blocked_orgs = [org for org, batch in blocks if batch is None]
-    blocked_batches = [batch for _, batch in blocks if batch is not None]
-    restricted = await WorkerStanding.filter(worker_id=worker.id, restricted=True).values_list(
-        "batch_id", flat=True
-    )
-    query = Batch.filter(audience_rule(worker), status=BatchStatus.OPEN).exclude(
-        Q(organization_id__in=blocked_orgs) | Q(id__in=[*blocked_batches, *restricted])
+    # Blocks and restrictions as subqueries of the one statement that reads the batches.
+    blocks = Block.filter(worker_id=worker.id)
+    blocked_orgs = blocks.filter(batch_id__isnull=True).values("organization_id")
+    blocked_batches = blocks.filter(batch_id__isnull=False).values("batch_id")
+    restricted = WorkerStanding.filter(worker_id=worker.id, restricted=True).values("batch_id")
+    query = (
+        Batch.filter(audience_rule(worker), status=BatchStatus.OPEN)
+        .exclude(organization_id__in=Subquery(blocked_orgs))
+        .exclude(id__in=Subquery(blocked_batches))
+        .exclude(id__in=Subquery(restricted))
     )
     now = runtime.now()
     query = query.filter(Q(deadline=None) | Q(deadline__gt=now))
     found = await fetch_ranked_page(query, page, "priority")
     verdicts: dict[str, bool] = {}
-    eligible = []
-    for batch in found.items:
-        key = repr(batch.requirements)
+
+    async def admits(requirements: Any) -> bool:
+        key = repr(requirements)
         if key not in verdicts:
-            verdicts[key] = (await eligibility.check(worker, batch.requirements)).eligible
-        if verdicts[key]:
-            eligible.append(batch)
+            verdicts[key] = (await eligibility.check(worker, requirements)).eligible
+        return verdicts[key]
+
+    async def count() -> int:
+        """Every batch of the feed, on any page: one statement, a check per requirement set."""
+        return sum([await admits(r) for r in await query.values_list("requirements", flat=True)])
+
+    eligible = [batch for batch in found.items if await admits(batch.requirements)]
     medians = await median_seconds([b.id for b in eligible])
     items = [FeedItem(b, medians.get(b.id), hourly(b.reward, medians.get(b.id))) for b in eligible]
-    return Page(items=items, has_next=found.has_next, has_previous=found.has_previous)
+    return Page(items, found.has_next, found.has_previous, count)

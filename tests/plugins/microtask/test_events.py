@@ -26,7 +26,7 @@ async def test_each_step_of_an_answer_writes_its_event(shop: Shop, clock: Any) -
     assignment = await work.claim_next(good.actor, batch.id)
     assert assignment is not None
     await work.submit(good.actor, shop.config, assignment.id, "cat")
-    await review.reject(shop.owner.actor, assignment.id, "that is a dog")
+    await review.reject(shop.owner.actor, shop.config, assignment.id, "that is a dog")
     await review.appeal(good.actor, shop.config, assignment.id, "look at the ears")
     await review.answer_appeal(shop.owner.actor, shop.config, assignment.id, True, "you are right")
     assert await _names() == [

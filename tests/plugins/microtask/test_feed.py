@@ -11,7 +11,7 @@ from tests.plugins.microtask.conftest import Shop
 
 
 async def _feed_titles(shop: Shop, actor: Actor) -> list[str]:
-    page = await work.feed(actor, PageRequest(first=50))
+    page = await work.feed(actor, PageRequest(size=50))
     return [item.batch.title for item in page.items]
 
 
@@ -49,11 +49,11 @@ async def test_the_feed_puts_higher_priority_first_across_pages(shop: Shop) -> N
         await shop.batch(title=title, priority=priority)
     worker = await shop.factory.worker()
     seen: list[str] = []
-    page = await work.feed(worker.actor, PageRequest(first=2))
+    page = await work.feed(worker.actor, PageRequest(size=2))
     seen += [item.batch.title for item in page.items]
     assert page.has_next
     last = page.items[-1].batch.id
-    page = await work.feed(worker.actor, PageRequest(first=2, after=last))
+    page = await work.feed(worker.actor, PageRequest(size=2, after=last))
     seen += [item.batch.title for item in page.items]
     assert seen == ["urgent", "normal a", "normal b", "low"]
     assert not page.has_next

@@ -35,7 +35,8 @@ def test_two_aggregators_with_one_name_are_refused_naming_both_plugins() -> None
     from crowdgraph.config import PluginsSettings, Settings
     from crowdgraph.manifest import Manifest
     from crowdgraph.platform import Platform
-    from crowdgraph.plugins.microtask.aggregation import BUILTIN, AggregatorClash
+    from crowdgraph.plugins import PluginError
+    from crowdgraph.plugins.microtask.aggregation import BUILTIN
 
     class Copycat:
         @staticmethod
@@ -48,9 +49,11 @@ def test_two_aggregators_with_one_name_are_refused_naming_both_plugins() -> None
         def register_aggregators() -> list[Any]:
             return [BUILTIN[0]]
 
-    platform = Platform(
-        Settings(plugins=PluginsSettings(enabled=["microtask", "copycat"])),
-        extra_plugins={"copycat": Copycat},
+    with pytest.raises(PluginError) as caught:
+        Platform(
+            Settings(plugins=PluginsSettings(enabled=["microtask", "copycat"])),
+            extra_plugins={"copycat": Copycat},
+        )
+    assert str(caught.value) == (
+        "plugin copycat: aggregator majority is already registered by plugin microtask"
     )
-    with pytest.raises(AggregatorClash, match="aggregator majority is already registered"):
-        Config.of(platform)

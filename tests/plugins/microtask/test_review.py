@@ -53,10 +53,10 @@ async def test_a_rejection_needs_feedback_and_changes_nothing_without(shop: Shop
     batch = await shop.batch(tasks=1)
     _, assignment = await _answered(shop, batch)
     with pytest.raises(InvalidInput) as caught:
-        await review.reject(shop.owner.actor, assignment.id, "  ")
+        await review.reject(shop.owner.actor, shop.config, assignment.id, "  ")
     assert caught.value.problems[0].field == "feedback"
     with pytest.raises(InvalidInput):
-        await review.reject(shop.owner.actor, assignment.id, "x" * 1025)
+        await review.reject(shop.owner.actor, shop.config, assignment.id, "x" * 1025)
     await assignment.refresh_from_db()
     assert assignment.status == AssignmentStatus.SUBMITTED
 
@@ -77,7 +77,7 @@ async def test_unreviewed_answers_are_approved_after_the_delay(shop: Shop, clock
 async def test_an_upheld_appeal_approves_and_pays(shop: Shop) -> None:
     batch = await shop.batch(tasks=1)
     worker, assignment = await _answered(shop, batch)
-    await review.reject(shop.owner.actor, assignment.id, "the image shows a dog")
+    await review.reject(shop.owner.actor, shop.config, assignment.id, "the image shows a dog")
     await review.appeal(worker.actor, shop.config, assignment.id, "it is a cat in a dog costume")
     await review.answer_appeal(shop.owner.actor, shop.config, assignment.id, True, "fair enough")
     await assignment.refresh_from_db()
@@ -93,7 +93,7 @@ async def test_an_upheld_appeal_approves_and_pays(shop: Shop) -> None:
 async def test_an_appeal_after_the_window_is_refused(shop: Shop, clock) -> None:
     batch = await shop.batch(tasks=1)
     worker, assignment = await _answered(shop, batch)
-    await review.reject(shop.owner.actor, assignment.id, "wrong")
+    await review.reject(shop.owner.actor, shop.config, assignment.id, "wrong")
     clock.advance(hours=73)
     with pytest.raises(InvalidInput) as caught:
         await review.appeal(worker.actor, shop.config, assignment.id, "please")
@@ -106,7 +106,7 @@ async def test_an_appeal_after_the_window_is_refused(shop: Shop, clock) -> None:
 async def test_a_rejected_answer_reopens_its_slot(shop: Shop) -> None:
     batch = await shop.batch(tasks=1, overlap=1)
     _, assignment = await _answered(shop, batch)
-    await review.reject(shop.owner.actor, assignment.id, "wrong")
+    await review.reject(shop.owner.actor, shop.config, assignment.id, "wrong")
     other = await shop.factory.worker()
     assert await work.claim_next(other.actor, batch.id) is not None
 
@@ -171,7 +171,7 @@ async def test_a_batch_completed_twice_releases_its_surplus_both_times(
     hold = ledger.held(shop.org.id, batches.hold_reference(batch.id))
     _, first = await _answered(shop, batch)
     assert await ledger.balance(hold) == 10  # the submitted answer's reward stays
-    await review.reject(shop.owner.actor, first.id, "blurry")
+    await review.reject(shop.owner.actor, shop.config, first.id, "blurry")
     await batch.refresh_from_db()
     assert batch.status == batches.BatchStatus.OPEN
     _, second = await _answered(shop, batch, "dog")

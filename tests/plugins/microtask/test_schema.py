@@ -9,9 +9,9 @@ from crowdgraph.schema.relay import to_global_id
 from tests.plugins.microtask.conftest import LABELS, Shop
 
 FEED = """query { microtaskFeed(first: 100) { nodes { id title reward { amount currency } hourlyPay { amount } medianSeconds } } }"""
-FEED_STATEMENTS = 6
-"""Authentication (token, account, memberships and worker profile in one), blocks, restrictions,
-the page of batches, requirement checks, median times."""
+FEED_STATEMENTS = 4
+"""Authentication (token, account, memberships and worker profile in one), the page of batches
+(blocks and restrictions as its subqueries), requirement checks, median times."""
 REVIEW_STATEMENTS = 7
 """Authentication (one statement), the batch, the page of answers, then their tasks and standings
 in one each."""
