@@ -37,6 +37,7 @@ from crowdgraph.core.events import pending_count
 from crowdgraph.db import database_unavailable, read_retrying, renew_connections
 from crowdgraph.observability import AccessLog, RequestIds, configure_logging, metrics_routes
 from crowdgraph.platform import Delivery, Platform
+from crowdgraph.plugins import by_plugin
 from crowdgraph.ratelimit import RateLimit
 from crowdgraph.requestdb import request_connection
 from crowdgraph.schema.build import BuiltSchema, build_schema
@@ -68,6 +69,7 @@ class GraphQLApp(GraphQL):
         )
         self.platform = platform
         self.registry = built.registry
+        self.context_hooks = by_plugin(platform.pm, "register_context")
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL from the package's own assets (crowdgraph/graphiql), never a CDN."""
@@ -168,10 +170,9 @@ class GraphQLApp(GraphQL):
             request=request,
             response=response,
         )
-        for impl in self.platform.pm.hook.register_context.get_hookimpls():
-            additions = impl.function(platform=self.platform, context=context)
-            if additions:
-                context.plugins[impl.plugin_name] = additions
+        for name, call in self.context_hooks:
+            for additions in call(platform=self.platform, context=context):
+                context.plugins[name] = additions
         return context
 
 

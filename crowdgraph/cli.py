@@ -122,7 +122,10 @@ def serve_settings(
 ) -> None:
     import uvicorn
 
+    from crowdgraph.schema.build import build_schema
+
     platform = Platform(settings)
+    build_schema(platform)  # a schema clash stops the start here, before anything is printed
     processes = workers or settings.server.workers
     rule = processes_rule(processes, settings.database.url)
     if rule:

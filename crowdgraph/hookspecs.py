@@ -2,11 +2,15 @@
 
 A plugin is a module (or object) whose functions are marked with ``crowdgraph.hookimpl``.
 Hooks that contribute things are named ``register_*``; each returns its contribution or None.
+The platform calls every hook through pluggy (``pm.hook.NAME``), so an implementation may take
+fewer arguments than its spec, and ``wrapper=True`` implementations and hook tracing work.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
 
@@ -21,6 +25,27 @@ if TYPE_CHECKING:
     from crowdgraph.schema.part import SchemaPart
 
 hookspec = pluggy.HookspecMarker("crowdgraph")
+
+Spec = TypeVar("Spec", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Registry:
+    """What a registry hook's implementations return: lists of ``what``, each named by ``key``."""
+
+    what: str
+    key: str
+
+
+def registry(what: str, key: str = "name") -> Callable[[Spec], Spec]:
+    """Mark a hookspec whose implementations return lists of named things: the platform collects
+    them once, when it is built, and a name two plugins register stops the start."""
+
+    def mark(spec: Spec) -> Spec:
+        spec.crowdgraph_registry = Registry(what, key)  # type: ignore[attr-defined]
+        return spec
+
+    return mark
 
 
 @hookspec
@@ -43,6 +68,7 @@ def register_context(platform: Platform, context: Any) -> dict[str, Any]:
     """Per-request additions to the GraphQL context, such as the plugin's DataLoaders."""
 
 
+@registry("requirement kind")
 @hookspec
 def register_requirements(platform: Platform) -> list[Any]:
     """Eligibility checks (``RequirementKind``) that any model's requirements can name."""
@@ -63,6 +89,7 @@ def register_open_work(platform: Platform) -> OpenWorkOf:
     """The model's open work in an organization with its requirements, for skills in demand."""
 
 
+@registry("stage runner for model", key="model")
 @hookspec
 def register_stage_runners(platform: Platform) -> list[StageRunner]:
     """How the model runs a stage of a combined project: start it, see it end, carry who qualified."""

@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import pluggy
 from pydantic import BaseModel
@@ -21,13 +21,21 @@ from tortoise.context import _current_context as _current_tortoise_context
 from crowdgraph.broker import Broker, PostgresBroker
 from crowdgraph.config import Settings
 from crowdgraph.core import ledger, runtime
-from crowdgraph.core.eligibility import CORE_KINDS, RequirementKind
+from crowdgraph.core.eligibility import CORE_KINDS
 from crowdgraph.core.events import Event, deliver_pending, load_events
 from crowdgraph.core.locks import exclusive
 from crowdgraph.core.runtime import Clock, Runtime
 from crowdgraph.core.transaction import savepoint
 from crowdgraph.db import database_unavailable, engine, renew_connections, tortoise_config
-from crowdgraph.plugins import LoadedPlugin, PluginError, load_plugins
+from crowdgraph.plugins import (
+    LoadedPlugin,
+    PluginError,
+    by_plugin,
+    collect_registry,
+    contributions,
+    load_plugins,
+    registry_hooks,
+)
 
 log = logging.getLogger("crowdgraph")
 
@@ -78,6 +86,16 @@ def describe_stranded(stranded: list[ledger.HeldFunds]) -> str:
     return "; ".join(parts)
 
 
+RESERVED = {"register_requirements": {kind: "the core" for kind in CORE_KINDS}}
+"""Names a registry hook's contributions may not take, with their owner."""
+
+
+async def _awaited(answers: list[Awaitable[None]]) -> None:
+    """Await what an async hook's implementations returned (pluggy calls them, we await them)."""
+    for answer in answers:
+        await answer
+
+
 class Platform:
     def __init__(
         self,
@@ -91,9 +109,13 @@ class Platform:
         self.plugins: list[LoadedPlugin]
         self.pm, self.plugins = load_plugins(settings, extra_plugins)
         self.db_config = tortoise_config(settings.database, [p.manifest for p in self.plugins])
+        self._registered: dict[str, dict[str, Any]] = {}
+        for hook in registry_hooks(self.pm):
+            self.registered(hook)
         self.runtime = Runtime(
             clock=clock or Clock(),
-            requirement_kinds=self._requirement_kinds(),
+            requirement_kinds=self.registered("register_requirements"),
+            stage_runners=self.registered("register_stage_runners"),
             on_commit=self._wake_dispatcher,
             hidden_engagements=self._contributions("register_engagement_visibility"),
             worker_facts=self._contributions("register_worker_facts"),
@@ -126,20 +148,15 @@ class Platform:
 
     def _contributions(self, hook: str) -> list[Any]:
         """What each plugin's ``hook`` returned, in the order plugins were enabled, Nones left out."""
-        found = getattr(self.pm.hook, hook)(platform=self)
-        return [item for item in reversed(found) if item is not None]
+        return [found for _, found in contributions(self.pm, hook, platform=self)]
 
-    def _requirement_kinds(self) -> dict[str, RequirementKind]:
-        kinds: dict[str, RequirementKind] = {}
-        for impl in self.pm.hook.register_requirements.get_hookimpls():
-            contributed = cast(list[RequirementKind], impl.function(platform=self) or [])
-            for kind in contributed:
-                if kind.name in kinds or kind.name in CORE_KINDS:
-                    raise PluginError(
-                        f"plugin {impl.plugin_name}: requirement kind {kind.name} is defined twice"
-                    )
-                kinds[kind.name] = kind
-        return kinds
+    def registered(self, hook: str) -> dict[str, Any]:
+        """What the plugins register through the ``@registry`` hook ``hook``, by name: collected
+        and checked once (a plugin may ask for another registry while the platform is built)."""
+        if hook not in self._registered:
+            taken = RESERVED.get(hook, {})
+            self._registered[hook] = collect_registry(self.pm, hook, taken, platform=self)
+        return self._registered[hook]
 
     @contextlib.contextmanager
     def activate(self) -> Iterator[Platform]:
@@ -188,30 +205,27 @@ class Platform:
             raise PluginError(describe_stranded(stranded))
 
     async def call_async_hook(self, name: str, **kwargs: Any) -> None:
-        """Await every implementation of an async hook; one plugin's failure is logged, not fatal."""
-        for impl in getattr(self.pm.hook, name).get_hookimpls():
+        """Await every plugin's implementation of an async hook, in the order plugins were
+        enabled; one plugin's failure is logged, not fatal."""
+        for plugin, call in by_plugin(self.pm, name):
             try:
-                await impl.function(**{k: kwargs[k] for k in impl.argnames})
+                await _awaited(call(**kwargs))
             except Exception:
-                log.exception("plugin %s failed in %s", impl.plugin_name, name)
+                log.exception("plugin %s failed in %s", plugin, name)
 
     async def handle_event(self, event: Event, alone: bool = True) -> None:
         """Run every plugin's handle_event. ``alone``: each in a savepoint, and a failure is logged
         (it undoes only that plugin's writes); else together, and a failure is raised."""
-        for impl in self.pm.hook.handle_event.get_hookimpls():
-            handler = cast(Callable[..., Awaitable[None]], impl.function)
+        for plugin, call in by_plugin(self.pm, "handle_event"):
             if not alone:
-                await handler(platform=self, event=event)
+                await _awaited(call(platform=self, event=event))
                 continue
             try:
                 async with savepoint():
-                    await handler(platform=self, event=event)
+                    await _awaited(call(platform=self, event=event))
             except Exception:
                 log.exception(
-                    "plugin %s failed to handle event %s (%s)",
-                    impl.plugin_name,
-                    event.id,
-                    event.name,
+                    "plugin %s failed to handle event %s (%s)", plugin, event.id, event.name
                 )
 
     async def deliver_events(self) -> int:

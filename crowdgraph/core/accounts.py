@@ -13,11 +13,13 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from tortoise.exceptions import IntegrityError
+from tortoise.queryset import QuerySet
 
 from crowdgraph.core import runtime
 from crowdgraph.core.actor import Actor, caller_by_token
 from crowdgraph.core.errors import InvalidInput, NotAuthenticated, NotFound
 from crowdgraph.core.models import Account, ApiToken, Role, TokenKind, WorkerKind, WorkerProfile
+from crowdgraph.core.pages import Page, PageRequest, fetch_page
 from crowdgraph.core.transaction import atomic
 from crowdgraph.core.validation import EMAIL, Checks
 
@@ -296,8 +298,16 @@ async def create_api_token(actor: Actor, name: str, days: int) -> tuple[str, Api
 
 
 async def list_tokens(actor: Actor) -> list[ApiToken]:
-    account = actor.require_account()
-    return await ApiToken.filter(account_id=account.id, revoked_at=None).order_by("id")
+    return await _live_tokens(actor).order_by("id")
+
+
+async def token_page(actor: Actor, page: PageRequest) -> Page[ApiToken]:
+    return await fetch_page(_live_tokens(actor), page)
+
+
+def _live_tokens(actor: Actor) -> QuerySet[ApiToken]:
+    """The caller's sessions and API tokens that are not revoked."""
+    return ApiToken.filter(account_id=actor.require_account().id, revoked_at=None)
 
 
 async def revoke_token(actor: Actor, token_id: int) -> ApiToken:

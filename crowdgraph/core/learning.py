@@ -111,6 +111,11 @@ async def _commentable(actor: Actor, engagement_id: int) -> Engagement:
     raise NotFound("no such engagement")
 
 
+async def comment_page(engagement_id: int, page: PageRequest) -> Page[EngagementComment]:
+    """The comments on an engagement, oldest first: for callers who may see the engagement."""
+    return await fetch_page(EngagementComment.filter(engagement_id=engagement_id), page)
+
+
 async def comment(actor: Actor, engagement_id: int, text: str) -> EngagementComment:
     """A mentor's (or manager's) feedback on a piece of work, or the worker's reply."""
     engagement = await _commentable(actor, engagement_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
+from tortoise.queryset import QuerySet
 
 from crowdgraph.core import runtime
 from crowdgraph.core.accounts import create_account
@@ -18,6 +19,7 @@ from crowdgraph.core.models import (
     WorkerKind,
     WorkerProfile,
 )
+from crowdgraph.core.pages import Page, PageRequest, fetch_page
 from crowdgraph.core.transaction import atomic
 from crowdgraph.core.validation import CURRENCY, SLUG, Checks
 
@@ -117,11 +119,17 @@ async def remove_member(actor: Actor, organization_id: int, account_id: int) -> 
 
 async def members(actor: Actor, organization_id: int) -> list[Membership]:
     await actor.manages(organization_id)
-    return (
-        await Membership.filter(organization_id=organization_id)
-        .select_related("account")
-        .order_by("id")
-    )
+    return await _members(organization_id).order_by("id")
+
+
+async def member_page(actor: Actor, organization_id: int, page: PageRequest) -> Page[Membership]:
+    await actor.manages(organization_id)
+    return await fetch_page(_members(organization_id), page)
+
+
+def _members(organization_id: int) -> QuerySet[Membership]:
+    """The organization's memberships, each with its account read in the same statement."""
+    return Membership.filter(organization_id=organization_id).select_related("account")
 
 
 async def add_employee(

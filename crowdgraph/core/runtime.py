@@ -1,4 +1,8 @@
-"""What core services need from whoever runs them: a clock, the known requirement kinds, an outbox wake-up.
+"""What core services need from whoever runs them: a clock, what the plugins contribute (requirement
+kinds, stage runners, visibility rules, worker facts, open work), an outbox wake-up.
+
+The core never sees the plugin manager: the platform collects the plugins' contributions once, when
+it is built, and hands them over here.
 
 The platform activates one Runtime per server (and tests their own); services read it through
 ``current()``, so no service takes plumbing arguments.
@@ -21,6 +25,7 @@ if TYPE_CHECKING:
     from crowdgraph.core.actor import Actor
     from crowdgraph.core.eligibility import RequirementKind
     from crowdgraph.core.models import WorkerProfile
+    from crowdgraph.core.stages import StageRunner
     from crowdgraph.core.workforce import OpenWork, WorkerFact
 
 HiddenEngagements = Callable[["Actor"], Awaitable["Q | None"]]
@@ -59,6 +64,9 @@ class SettableClock(Clock):
 class Runtime:
     clock: Clock = field(default_factory=Clock)
     requirement_kinds: dict[str, RequirementKind] = field(default_factory=dict)
+    """The plugins' eligibility checks, by kind (the core's own are in ``eligibility``)."""
+    stage_runners: dict[str, StageRunner] = field(default_factory=dict)
+    """How each enabled model runs a stage of a combined project, by model name."""
     on_commit: Callable[[], None] = lambda: None
     """Called after a transaction that wrote events commits: wakes the outbox dispatcher."""
     hidden_engagements: list[HiddenEngagements] = field(default_factory=list)

@@ -65,26 +65,9 @@ class StageRunner:
     """Worker profile ids that qualified in the record under a carry rule."""
 
 
-Runners = dict[str, StageRunner]
-
-
-def collect_runners(contributions: Iterable[list[StageRunner] | None]) -> Runners:
-    """The runners the enabled plugins contributed, by model name."""
-    runners: Runners = {}
-    for contributed in contributions:
-        for runner in contributed or []:
-            if runner.model in runners:
-                raise ValueError(f"two stage runners for model {runner.model}")
-            runners[runner.model] = runner
-    return runners
-
-
-def stage_runners(platform: Any) -> Runners:
-    """Every enabled plugin's stage runner (``platform`` is the running Platform)."""
-    return collect_runners(platform.pm.hook.register_stage_runners(platform=platform))
-
-
-def _runner(runners: Runners, model: str, position: int, field: str = "model") -> StageRunner:
+def _runner(model: str, position: int, field: str = "model") -> StageRunner:
+    """The enabled model's runner (the platform collected them: ``runtime.stage_runners``)."""
+    runners = runtime.current().stage_runners
     runner = runners.get(model)
     if runner is None:
         enabled = ", ".join(sorted(runners)) or "none"
@@ -105,7 +88,6 @@ async def flow(actor: Actor, project_id: int) -> list[FlowStage]:
 
 async def add_stage(
     actor: Actor,
-    runners: Runners,
     project_id: int,
     *,
     model: str,
@@ -136,13 +118,13 @@ async def add_stage(
     if position > MAX_STAGES:
         checks.fail("projectId", "TOO_MANY_STAGES", f"a project has at most {MAX_STAGES} stages")
     checks.done()
-    runner = _runner(runners, model, position)
+    runner = _runner(model, position)
     problems = [
         Problem("settings", "INVALID_SETTINGS", f"settings: {p}")
         for p in runner.settings_problems(settings)
     ]
     if carry is not None:
-        problems += await _carry_problems(runners, stages, carry)
+        problems += await _carry_problems(stages, carry)
     if problems:
         raise InvalidInput(*problems)
     await eligibility.validate_requirements(gate, "gate")
@@ -174,9 +156,7 @@ async def add_stage(
     return stage
 
 
-async def _carry_problems(
-    runners: Runners, stages: list[FlowStage], carry: dict[str, Any]
-) -> list[Problem]:
+async def _carry_problems(stages: list[FlowStage], carry: dict[str, Any]) -> list[Problem]:
     if not stages:
         return [
             Problem(
@@ -184,7 +164,7 @@ async def _carry_problems(
             )
         ]
     previous = stages[-1]
-    runner = _runner(runners, previous.model, previous.position, field="carry")
+    runner = _runner(previous.model, previous.position, field="carry")
     return [
         Problem(
             "carry",
@@ -195,17 +175,17 @@ async def _carry_problems(
     ]
 
 
-async def advance(actor: Actor, runners: Runners, project_id: int) -> list[FlowStage]:
+async def advance(actor: Actor, project_id: int) -> list[FlowStage]:
     """Move the flow on: close the running stage if its record finished, and start the next."""
     project = await get_managed_project(actor, project_id)
     async with atomic():
-        blocked = await _step(actor, runners, project)
+        blocked = await _step(actor, project)
     if blocked:
         raise InvalidInput.one("projectId", "FLOW_WAITING", blocked)
     return await FlowStage.filter(project_id=project.id).order_by("position")
 
 
-async def follow(runners: Runners, detail_type: str, detail_id: int) -> None:
+async def follow(detail_type: str, detail_id: int) -> None:
     """A plugin's record finished: if it runs a stage, move that stage's flow on (call in a transaction)."""
     stage = await FlowStage.get_or_none(
         detail_type=detail_type, detail_id=str(detail_id), status=StageStatus.RUNNING
@@ -214,10 +194,10 @@ async def follow(runners: Runners, detail_type: str, detail_id: int) -> None:
         return
     project = await Project.get(id=stage.project_id)
     account = await Account.get_or_none(id=stage.created_by_id) if stage.created_by_id else None
-    await _step(await Actor.for_account(account), runners, project)
+    await _step(await Actor.for_account(account), project)
 
 
-async def _step(actor: Actor, runners: Runners, project: Project) -> str | None:
+async def _step(actor: Actor, project: Project) -> str | None:
     """Close what finished and start what may start; None when it moved, else why it could not."""
     # One mover per project at a time (PostgreSQL), so a stage never starts twice.
     await Project.select_for_update().filter(id=project.id).first()
@@ -227,7 +207,7 @@ async def _step(actor: Actor, runners: Runners, project: Project) -> str | None:
         if stage.status in (StageStatus.COMPLETED, StageStatus.CANCELLED):
             continue
         if stage.status == StageStatus.RUNNING:
-            runner = _runner(runners, stage.model, stage.position)
+            runner = _runner(stage.model, stage.position)
             status = await runner.status(int(stage.detail_id))
             if status == StageStatus.RUNNING:
                 return None if moved else f"stage {stage.position} ({stage.model}) is still running"
@@ -238,7 +218,7 @@ async def _step(actor: Actor, runners: Runners, project: Project) -> str | None:
                     await _end(rest, project, StageStatus.CANCELLED)
                 return None
             continue
-        await _start(actor, runners, project, stage, stages[index - 1] if index else None)
+        await _start(actor, project, stage, stages[index - 1] if index else None)
         return None
     return None if moved else "every stage of the project has ended"
 
@@ -256,17 +236,13 @@ async def _end(stage: FlowStage, project: Project, status: StageStatus) -> None:
 
 
 async def _start(
-    actor: Actor,
-    runners: Runners,
-    project: Project,
-    stage: FlowStage,
-    previous: FlowStage | None,
+    actor: Actor, project: Project, stage: FlowStage, previous: FlowStage | None
 ) -> None:
-    runner = _runner(runners, stage.model, stage.position)
+    runner = _runner(stage.model, stage.position)
     requirements = list(stage.gate)
     carried: list[int] = []
     if stage.carry is not None and previous is not None:
-        source = _runner(runners, previous.model, previous.position, field="carry")
+        source = _runner(previous.model, previous.position, field="carry")
         record = int(previous.detail_id)
         requirements.append(source.carry_requirement(record, stage.carry))
         carried = await source.qualified(record, stage.carry)

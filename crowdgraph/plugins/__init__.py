@@ -6,6 +6,7 @@ Core plugins (webhooks) are part of every server: registered first, whatever plu
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from types import ModuleType
@@ -110,9 +111,7 @@ def load_plugins(
         except pluggy.PluginValidationError as exc:
             raise PluginError(f"plugin {name}: {exc}") from exc
         manifest = _manifest(pm, name, module)
-        for impl in pm.hook.register_hookspecs.get_hookimpls():
-            if impl.plugin is module:
-                impl.function(pm=pm)
+        answered_by(pm, "register_hookspecs", module)(pm=pm)
         plugin_settings = _settings(settings, name, manifest)
         loaded.append(LoadedPlugin(name, module, source, manifest, plugin_settings))
     try:
@@ -130,11 +129,90 @@ def load_plugins(
     return pm, loaded
 
 
+def answered_by(pm: pluggy.PluginManager, hook: str, plugin: object) -> Callable[..., list[Any]]:
+    """``hook`` as ``plugin`` alone answers it, still called through pluggy (argument matching,
+    tracing, and every plugin's wrappers around it)."""
+    wrapping = [
+        impl.plugin
+        for impl in getattr(pm.hook, hook).get_hookimpls()
+        if impl.wrapper or impl.hookwrapper
+    ]
+    others = [
+        p
+        for p in pm.get_plugins()
+        if p is not plugin and not any(p is wrapper for wrapper in wrapping)
+    ]
+    return pm.subset_hook_caller(hook, remove_plugins=others)
+
+
+def by_plugin(pm: pluggy.PluginManager, hook: str) -> list[tuple[str, Callable[..., list[Any]]]]:
+    """Each plugin that implements ``hook``, with a caller of its answer (``answered_by``), in
+    the order the plugins were enabled: so a result, or a failure, is known by its plugin."""
+    return [
+        (impl.plugin_name, answered_by(pm, hook, impl.plugin))
+        for impl in getattr(pm.hook, hook).get_hookimpls()
+        if not (impl.wrapper or impl.hookwrapper)
+    ]
+
+
+def contributions(pm: pluggy.PluginManager, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+    """What each plugin's ``hook`` returned, with the plugin's name, in the order plugins were
+    enabled; Nones left out."""
+    found: list[tuple[str, Any]] = []
+    for name, call in by_plugin(pm, hook):
+        try:
+            answers = call(**kwargs)
+        except PluginError:
+            raise
+        except Exception as exc:
+            raise PluginError(f"plugin {name}: {hook} failed: {type(exc).__name__}: {exc}") from exc
+        found.extend((name, answer) for answer in answers)
+    return found
+
+
+def registry_hooks(pm: pluggy.PluginManager) -> dict[str, hookspecs.Registry]:
+    """The hooks marked ``@registry`` (the core's and the plugins' own), by name."""
+    found = {}
+    for name, caller in vars(pm.hook).items():
+        spec = getattr(caller, "spec", None)
+        marked = getattr(spec.function, "crowdgraph_registry", None) if spec else None
+        if isinstance(marked, hookspecs.Registry):
+            found[name] = marked
+    return found
+
+
+def collect_registry(
+    pm: pluggy.PluginManager, hook: str, taken: dict[str, str], **kwargs: Any
+) -> dict[str, Any]:
+    """Everything the plugins register through the registry hook ``hook``, by name. A name
+    registered twice (or in ``taken``: name -> its owner) stops the start, naming both owners."""
+    spec = registry_hooks(pm)[hook]
+    owners = dict(taken)
+    found: dict[str, Any] = {}
+    for plugin, contributed in contributions(pm, hook, **kwargs):
+        if not isinstance(contributed, list | tuple):
+            raise PluginError(f"plugin {plugin}: {hook} must return a list of {spec.what}s")
+        for item in contributed:
+            name = getattr(item, spec.key, None)
+            if not isinstance(name, str):
+                raise PluginError(
+                    f"plugin {plugin}: {hook} returned {item!r}, which has no {spec.key}"
+                )
+            if name in owners:
+                by = "itself" if owners[name] == f"plugin {plugin}" else owners[name]
+                raise PluginError(
+                    f"plugin {plugin}: {spec.what} {name} is already registered by {by}"
+                )
+            owners[name] = f"plugin {plugin}"
+            found[name] = item
+    return found
+
+
 def _manifest(pm: pluggy.PluginManager, name: str, module: Any) -> Manifest:
-    impl = next((i for i in pm.hook.register_manifest.get_hookimpls() if i.plugin is module), None)
-    if impl is None:
+    if not any(impl.plugin is module for impl in pm.hook.register_manifest.get_hookimpls()):
         raise PluginError(f"plugin {name}: does not implement register_manifest")
-    manifest = impl.function()
+    answers = answered_by(pm, "register_manifest", module)()
+    manifest = answers[0] if answers else None
     if not isinstance(manifest, Manifest):
         raise PluginError(f"plugin {name}: register_manifest must return a crowdgraph Manifest")
     if manifest.name != name:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -24,18 +24,23 @@ from graphql import (
     validate,
 )
 from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.exceptions import DuplicatedTypeName
 from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types.base import StrawberryContainer, StrawberryObjectDefinition
+from strawberry.types.enum import StrawberryEnumDefinition
+from strawberry.types.lazy_type import LazyType
+from strawberry.types.union import StrawberryUnion
 
 from crowdgraph.config import GraphQLSettings, Settings
 from crowdgraph.core.validation import camel_case
 from crowdgraph.db import database_unavailable
 from crowdgraph.observability import Metrics, OperationNames
-from crowdgraph.plugins import PluginError
+from crowdgraph.plugins import PluginError, contributions
 from crowdgraph.schema.cost import (
     BoundedOverlappingFields,
     PageSizes,
@@ -45,6 +50,7 @@ from crowdgraph.schema.cost import (
     too_costly,
     too_many_selections,
 )
+from crowdgraph.schema.descriptions import describe_root
 from crowdgraph.schema.errors import callers_error, domain_error, error_extension_factory
 from crowdgraph.schema.execution import PLAIN_LEAVES, Executor, lean_resolvers, plain_leaves
 from crowdgraph.schema.flow import FlowMutation
@@ -113,15 +119,11 @@ def plugin_parts(platform: Platform) -> list[tuple[str, SchemaPart]]:
         (CORE, SchemaPart(mutation=FlowMutation)),
         (CORE, SchemaPart(query=WorkforceQuery, mutation=WorkforceMutation)),
     ]
-    for impl in platform.pm.hook.register_schema.get_hookimpls():
-        part = impl.function(platform=platform)
-        if part is not None:
-            if not isinstance(part, SchemaPart):
-                raise PluginError(
-                    f"plugin {impl.plugin_name}: register_schema must return a SchemaPart"
-                )
-            parts.append((impl.plugin_name, part))
-    return parts  # get_hookimpls() lists plugins in the order they were enabled
+    for plugin, part in contributions(platform.pm, "register_schema", platform=platform):
+        if not isinstance(part, SchemaPart):
+            raise PluginError(f"plugin {plugin}: register_schema must return a SchemaPart")
+        parts.append((plugin, part))
+    return parts
 
 
 def _merge(kind: str, parts: list[tuple[str, SchemaPart]]) -> type | None:
@@ -142,7 +144,7 @@ def _merge(kind: str, parts: list[tuple[str, SchemaPart]]) -> type | None:
     if not classes:
         return None
     name = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}[kind]
-    return merge_types(name, tuple(classes))
+    return describe_root(name, merge_types(name, tuple(classes)))
 
 
 def _registry(parts: list[tuple[str, SchemaPart]]) -> Registry:
@@ -360,10 +362,68 @@ def build_schema(platform: Platform) -> BuiltSchema:
         )
         schema._schema.extensions[PLAIN_LEAVES] = plain_leaves(schema._schema)
         lean_resolvers(schema._schema)
+    except DuplicatedTypeName as exc:
+        raise _type_clash(exc, parts) from exc
     except Exception as exc:
         owner = _owner_of_clash(str(exc), parts)
         raise PluginError(f"plugin {owner}: the GraphQL schema cannot be built: {exc}") from exc
     return BuiltSchema(schema=schema, registry=_registry(parts))
+
+
+def _type_clash(exc: DuplicatedTypeName, parts: list[tuple[str, SchemaPart]]) -> PluginError:
+    """Two classes give one GraphQL type name: the error names the part that brought each (the
+    later one first, as it came last)."""
+    first, second = exc.first_cls, exc.second_cls
+    found = sorted(
+        index for index in (_part_of(first, parts), _part_of(second, parts)) if index is not None
+    )
+    if first is None or second is None or len(found) < 2:
+        owner = _owner_of_clash(str(exc), parts)
+        return PluginError(f"plugin {owner}: the GraphQL schema cannot be built: {exc}")
+    earlier, later = parts[found[0]][0], parts[found[1]][0]
+    definition = getattr(second, "__strawberry_definition__", None)
+    name = definition.name if definition else second.__name__
+    if earlier == later:
+        classes = " and ".join(f"{cls.__module__}.{cls.__qualname__}" for cls in (first, second))
+        return PluginError(f"plugin {later}: GraphQL type {name} is defined twice ({classes})")
+    return PluginError(f"plugin {later}: GraphQL type {name} is already defined by {earlier}")
+
+
+def _part_of(cls: type | None, parts: list[tuple[str, SchemaPart]]) -> int | None:
+    """The index of the first part whose classes reach ``cls`` (through fields, arguments and
+    interfaces), or None."""
+    for index, (_, part) in enumerate(parts):
+        roots = [*part.types, part.query, part.mutation, part.subscription]
+        if any(found is cls for found in _reachable(root for root in roots if root is not None)):
+            return index
+    return None
+
+
+def _reachable(roots: Iterable[Any]) -> Iterator[Any]:
+    """Every strawberry type (object, interface, input, enum) that ``roots`` reach."""
+    seen: set[int] = set()
+    pending = list(roots)
+    while pending:
+        item = pending.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, LazyType):
+            pending.append(item.resolve_type())
+        elif isinstance(item, StrawberryContainer):
+            pending.append(item.of_type)
+        elif isinstance(item, StrawberryUnion):
+            pending.extend(item.types)
+        elif isinstance(item, StrawberryEnumDefinition):
+            yield item.wrapped_cls
+        else:
+            definition = getattr(item, "__strawberry_definition__", None)
+            if isinstance(definition, StrawberryObjectDefinition):
+                yield item
+                pending.extend(interface.origin for interface in definition.interfaces)
+                for field in definition.fields:
+                    pending.append(field.type)
+                    pending.extend(argument.type for argument in field.arguments)
 
 
 def _owner_of_clash(message: str, parts: list[tuple[str, SchemaPart]]) -> str:

@@ -129,9 +129,19 @@ class Context:
         self.plugins: dict[str, Any] = {}
         self._loaders: dict[tuple[Any, ...], Loader[Any, Any]] = {}
 
-    def page(self, first: int | None, after: str | None) -> PageRequest:
+    def page(
+        self,
+        first: int | None,
+        after: str | None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> PageRequest:
+        """The page a connection's arguments ask for, within the configured page sizes (a list
+        that declares only first/after reads forward only)."""
         limits = self.platform.settings.graphql
-        return page_request(first, after, limits.default_page_size, limits.max_page_size)
+        return page_request(
+            first, after, last, before, limits.default_page_size, limits.max_page_size
+        )
 
     def by_id(self, model: type[M]) -> Loader[int, M | None]:
         """Rows of ``model`` by primary key, batched: one statement per model per tick."""

@@ -26,13 +26,20 @@ class UserError:
     field: str = strawberry.field(
         description="The input field, as a dotted path (e.g. skills[0].level)."
     )
-    code: str
-    message: str
+    code: str = strawberry.field(
+        description="A stable, machine-readable reason in SCREAMING_SNAKE_CASE (e.g. REQUIRED)."
+    )
+    message: str = strawberry.field(
+        description="What was wrong and what is allowed, in English, for people."
+    )
 
 
 @strawberry.type(description="The base of every mutation payload.")
 class Payload:
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="What was wrong with the input; empty when the mutation succeeded.",
+    )
 
 
 P = TypeVar("P", bound=Payload)

@@ -16,9 +16,9 @@ from crowdgraph.schema.types import FlowStage, Project
 
 @strawberry.input
 class AddProjectStageInput:
-    project_id: strawberry.ID
+    project_id: strawberry.ID = strawberry.field(description="The Project whose flow to extend.")
     model: str = strawberry.field(description="The staffing model (plugin) that runs the stage.")
-    title: str
+    title: str = strawberry.field(description="What to call the stage.")
     settings: JSON = strawberry.field(
         description="What the model needs to create the stage's record (keys in snake_case)."
     )
@@ -36,18 +36,24 @@ class AddProjectStageInput:
 
 @strawberry.input
 class AdvanceProjectFlowInput:
-    project_id: strawberry.ID
+    project_id: strawberry.ID = strawberry.field(description="The Project whose flow to advance.")
 
 
 @strawberry.type
 class AddProjectStagePayload(Payload):
-    stage: FlowStage | None = None
+    stage: FlowStage | None = strawberry.field(
+        default=None, description="The new stage; null when refused."
+    )
 
 
 @strawberry.type
 class AdvanceProjectFlowPayload(Payload):
-    project: Project | None = None
-    flow: list[FlowStage] | None = None
+    project: Project | None = strawberry.field(
+        default=None, description="The project; null when refused."
+    )
+    flow: list[FlowStage] | None = strawberry.field(
+        default=None, description="The project's stages after advancing; null when refused."
+    )
 
 
 def _project_id(global_id: str) -> int:
@@ -63,7 +69,6 @@ class FlowMutation:
         async def act() -> dict[str, Any]:
             row = await stages.add_stage(
                 info.context.actor,
-                stages.stage_runners(info.context.platform),
                 _project_id(input.project_id),
                 model=input.model,
                 title=input.title,
@@ -84,9 +89,7 @@ class FlowMutation:
     ) -> AdvanceProjectFlowPayload:
         async def act() -> dict[str, Any]:
             project_id = _project_id(input.project_id)
-            rows = await stages.advance(
-                info.context.actor, stages.stage_runners(info.context.platform), project_id
-            )
+            rows = await stages.advance(info.context.actor, project_id)
             project = await ProjectRow.get(id=project_id)
             return {
                 "project": Project.from_row(project),

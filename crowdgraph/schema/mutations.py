@@ -32,180 +32,242 @@ from crowdgraph.schema.types import (
 
 @strawberry.type
 class RegisterPayload(Payload):
-    account: Account | None = None
-    token: str | None = None
+    account: Account | None = strawberry.field(
+        default=None, description="The new account; null when refused."
+    )
+    token: str | None = strawberry.field(
+        default=None, description="A session token to send as Bearer; null when refused."
+    )
 
 
 @strawberry.type
 class LoginPayload(Payload):
-    account: Account | None = None
-    token: str | None = None
+    account: Account | None = strawberry.field(
+        default=None, description="The signed-in account; null when refused."
+    )
+    token: str | None = strawberry.field(
+        default=None, description="A session token to send as Bearer; null when refused."
+    )
 
 
 @strawberry.type
 class LogoutPayload(Payload):
-    ok: bool | None = None
+    ok: bool | None = strawberry.field(
+        default=None, description="True once the token is revoked; null when refused."
+    )
 
 
 @strawberry.type
 class CreateApiTokenPayload(Payload):
-    api_token: ApiToken | None = None
-    token: str | None = None
+    api_token: ApiToken | None = strawberry.field(
+        default=None, description="The new token's record; null when refused."
+    )
+    token: str | None = strawberry.field(
+        default=None, description="The secret, shown this once: store it now."
+    )
 
 
 @strawberry.type
 class RevokeApiTokenPayload(Payload):
-    api_token: ApiToken | None = None
+    api_token: ApiToken | None = strawberry.field(
+        default=None, description="The revoked token; null when refused."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of a change to a worker profile.")
 class WorkerPayload(Payload):
-    worker: Worker | None = None
+    worker: Worker | None = strawberry.field(
+        default=None, description="The worker as changed; null when refused."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of a change to a worker's skill.")
 class WorkerSkillPayload(Payload):
-    worker_skill: WorkerSkill | None = None
+    worker_skill: WorkerSkill | None = strawberry.field(
+        default=None, description="The skill as changed; null when refused."
+    )
 
 
 @strawberry.type
 class SkillPayload(Payload):
-    skill: Skill | None = None
+    skill: Skill | None = strawberry.field(
+        default=None, description="The new skill; null when refused."
+    )
 
 
 @strawberry.type
 class OrganizationPayload(Payload):
-    organization: Organization | None = None
+    organization: Organization | None = strawberry.field(
+        default=None, description="The organization; null when refused."
+    )
 
 
 @strawberry.type
 class MembershipPayload(Payload):
-    membership: Membership | None = None
+    membership: Membership | None = strawberry.field(
+        default=None, description="The new membership; null when refused."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of creating or changing a project.")
 class ProjectPayload(Payload):
-    project: Project | None = None
+    project: Project | None = strawberry.field(
+        default=None, description="The project as saved; null when refused."
+    )
 
 
 @strawberry.type
 class FundBudgetPayload(Payload):
-    entry: LedgerEntry | None = None
-    budget: Budget | None = None
+    entry: LedgerEntry | None = strawberry.field(
+        default=None, description="The ledger entry of the funding; null when refused."
+    )
+    budget: Budget | None = strawberry.field(
+        default=None, description="The budget after funding; null when refused."
+    )
 
 
 @strawberry.input
 class RegisterInput:
-    email: str
-    name: str
+    email: str = strawberry.field(description="The email address to sign in with; unique.")
+    name: str = strawberry.field(description="The display name.")
     password: str = strawberry.field(description=accounts.PASSWORD_RULE)
-    role: Role = Role.WORKER
+    role: Role = strawberry.field(
+        default=Role.WORKER, description="Worker or client (admins are not self-registered)."
+    )
 
 
 @strawberry.input
 class LoginInput:
-    email: str
-    password: str
+    email: str = strawberry.field(description="The account's email address.")
+    password: str = strawberry.field(description="The account's password.")
 
 
 @strawberry.input
 class CreateApiTokenInput:
-    name: str
-    expires_in_days: int | None = None
+    name: str = strawberry.field(description="A name to recognise the token by, e.g. the script's.")
+    expires_in_days: int | None = strawberry.field(
+        default=None, description="Days until it expires; null for the server's default."
+    )
 
 
 @strawberry.input
 class RevokeApiTokenInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="The ApiToken to revoke (one of the caller's)."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="An amount of money: integer minor units and an ISO 4217 currency.")
 class MoneyInput:
-    amount: Long
-    currency: str
+    amount: Long = strawberry.field(description="The amount in minor units (cents for USD).")
+    currency: str = strawberry.field(description="The ISO 4217 currency code, e.g. USD.")
 
 
 @strawberry.input
 class UpdateWorkerProfileInput:
-    headline: str | None = None
-    bio: str | None = None
-    country: str | None = None
-    timezone: str | None = None
-    hourly_rate: MoneyInput | None = None
-    availability: Availability | None = None
-    hours_per_week: int | None = None
+    headline: str | None = strawberry.field(default=None, description="A one-line pitch.")
+    bio: str | None = strawberry.field(default=None, description="A longer self-description.")
+    country: str | None = strawberry.field(
+        default=None, description="ISO 3166-1 alpha-2 country code, e.g. DE."
+    )
+    timezone: str | None = strawberry.field(
+        default=None, description="IANA time zone, e.g. Europe/Berlin."
+    )
+    hourly_rate: MoneyInput | None = strawberry.field(
+        default=None, description="The rate asked for an hour of work."
+    )
+    availability: Availability | None = strawberry.field(
+        default=None, description="How much work they can take on now."
+    )
+    hours_per_week: int | None = strawberry.field(
+        default=None, description="Hours a week on offer."
+    )
 
 
 @strawberry.input
 class SetWorkerSkillInput:
     skill: str = strawberry.field(description="The skill's slug.")
-    level: int
+    level: int = strawberry.field(description="From 1 (beginner) to 5 (expert).")
 
 
 @strawberry.input
 class RemoveWorkerSkillInput:
-    skill: str
+    skill: str = strawberry.field(description="The slug of the skill to remove from my profile.")
 
 
 @strawberry.input
 class CreateSkillInput:
-    slug: str
-    name: str
-    category: str
+    slug: str = strawberry.field(description="The skill's unique key, lowercase, e.g. python.")
+    name: str = strawberry.field(description="The skill's display name.")
+    category: str = strawberry.field(description="The group to list it under, e.g. engineering.")
 
 
 @strawberry.input
 class VerifyWorkerSkillInput:
-    worker_id: strawberry.ID
-    skill: str
-    level: int
+    worker_id: strawberry.ID = strawberry.field(description="The Worker whose skill to verify.")
+    skill: str = strawberry.field(description="The skill's slug.")
+    level: int = strawberry.field(description="The verified level, from 1 to 5.")
 
 
 @strawberry.input
 class CreateOrganizationInput:
-    name: str
-    slug: str
-    currency: str = "USD"
+    name: str = strawberry.field(description="The organization's display name.")
+    slug: str = strawberry.field(description="A unique short name for URLs, lowercase.")
+    currency: str = strawberry.field(
+        default="USD", description="The ISO 4217 currency of its budget; it cannot change later."
+    )
 
 
 @strawberry.input
 class AddOrganizationMemberInput:
-    organization_id: strawberry.ID
-    email: str
-    role: MemberRole
+    organization_id: strawberry.ID = strawberry.field(description="The Organization to add to.")
+    email: str = strawberry.field(description="The email of an existing client account.")
+    role: MemberRole = strawberry.field(description="Owner or manager.")
 
 
 @strawberry.input
 class AddEmployeeInput:
-    organization_id: strawberry.ID
-    email: str
-    name: str
+    organization_id: strawberry.ID = strawberry.field(
+        description="The Organization that employs the worker."
+    )
+    email: str = strawberry.field(description="The new worker account's email; unique.")
+    name: str = strawberry.field(description="The worker's display name.")
     password: str = strawberry.field(description=accounts.PASSWORD_RULE)
 
 
 @strawberry.input
 class CreateProjectInput:
-    organization_id: strawberry.ID
-    name: str
-    description: str = ""
-    audience: Audience = Audience.BOTH
+    organization_id: strawberry.ID = strawberry.field(
+        description="The Organization that owns the project."
+    )
+    name: str = strawberry.field(description="The project's name.")
+    description: str = strawberry.field(default="", description="What the project is about.")
+    audience: Audience = strawberry.field(
+        default=Audience.BOTH, description="Which crowd may see and take its work."
+    )
 
 
 @strawberry.input
 class UpdateProjectInput:
-    project_id: strawberry.ID
-    name: str | None = None
-    description: str | None = None
-    audience: Audience | None = None
-    status: ProjectStatus | None = None
+    project_id: strawberry.ID = strawberry.field(description="The Project to change.")
+    name: str | None = strawberry.field(default=None, description="A new name.")
+    description: str | None = strawberry.field(default=None, description="A new description.")
+    audience: Audience | None = strawberry.field(
+        default=None, description="Which crowd may see and take its work from now on."
+    )
+    status: ProjectStatus | None = strawberry.field(
+        default=None, description="ARCHIVED to close it, ACTIVE to reopen it."
+    )
 
 
 @strawberry.input
 class FundBudgetInput:
-    organization_id: strawberry.ID
-    amount: Long
+    organization_id: strawberry.ID = strawberry.field(description="The Organization to fund.")
+    amount: Long = strawberry.field(
+        description="How much to add, in minor units of the organization's currency."
+    )
     idempotency_key: str = strawberry.field(description="Send the same key again to retry safely.")
-    memo: str = ""
+    memo: str = strawberry.field(default="", description="A note kept on the ledger entry.")
 
 
 def org_id(global_id: str) -> int:
@@ -264,7 +326,7 @@ class CoreMutation:
 
         return await run_mutation(CreateApiTokenPayload, act())
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Revoke one of my tokens; it stops working at once.")
     async def revoke_api_token(
         self, info: strawberry.Info, input: RevokeApiTokenInput
     ) -> RevokeApiTokenPayload:
@@ -308,7 +370,7 @@ class CoreMutation:
 
         return await run_mutation(WorkerSkillPayload, act())
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Remove a skill from my worker profile.")
     async def remove_worker_skill(
         self, info: strawberry.Info, input: RemoveWorkerSkillInput
     ) -> WorkerPayload:
@@ -381,7 +443,7 @@ class CoreMutation:
 
         return await run_mutation(WorkerPayload, act())
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Create a project in an organization (owners and managers).")
     async def create_project(
         self, info: strawberry.Info, input: CreateProjectInput
     ) -> ProjectPayload:
@@ -397,7 +459,9 @@ class CoreMutation:
 
         return await run_mutation(ProjectPayload, act())
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Change a project; fields left out stay as they are (owners and managers)."
+    )
     async def update_project(
         self, info: strawberry.Info, input: UpdateProjectInput
     ) -> ProjectPayload:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from crowdgraph.core import engagements, ledger, organizations, projects, skills, stages, workers
@@ -13,7 +15,11 @@ from crowdgraph.core.models import Skill as SkillRow
 from crowdgraph.schema.context import Context
 from crowdgraph.schema.prefetch import connection_of
 from crowdgraph.schema.relay import (
+    After,
+    Before,
     Connection,
+    First,
+    Last,
     Node,
     decode_id,
     from_global_id,
@@ -35,25 +41,39 @@ from crowdgraph.schema.types import (
 )
 
 
-@strawberry.input
+@strawberry.input(description="A skill a worker must have, at a level.")
 class SkillFilterInput:
-    slug: str
-    min_level: int = 1
-    verified: bool = False
+    slug: str = strawberry.field(description="The skill's slug, e.g. python.")
+    min_level: int = strawberry.field(default=1, description="The lowest level accepted (1-5).")
+    verified: bool = strawberry.field(
+        default=False, description="True to accept only verified levels."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Which workers to find; every condition given must hold.")
 class WorkerSearchInput:
-    skills: list[SkillFilterInput] = strawberry.field(default_factory=list)
-    kind: WorkerKind | None = None
-    country: str | None = None
-    availability: Availability | None = None
+    skills: list[SkillFilterInput] = strawberry.field(
+        default_factory=list, description="Skills the worker must all have."
+    )
+    kind: WorkerKind | None = strawberry.field(
+        default=None, description="Only internal or only external workers; null for both."
+    )
+    country: str | None = strawberry.field(
+        default=None, description="ISO 3166-1 alpha-2 country code; null for any."
+    )
+    availability: Availability | None = strawberry.field(
+        default=None, description="Only workers with this availability; null for any."
+    )
 
 
 @strawberry.type
 class CoreQuery:
     @strawberry.field(description="Any object by its global ID, if the caller may see it.")
-    async def node(self, info: strawberry.Info, id: strawberry.ID) -> Node | None:
+    async def node(
+        self,
+        info: strawberry.Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The object's global ID.")],
+    ) -> Node | None:
         try:
             type_name, key = from_global_id(id)
             pk = key_of(type_name, key)
@@ -76,23 +96,39 @@ class CoreQuery:
     async def skills(
         self,
         info: strawberry.Info,
-        category: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[Skill]:
-        page = await skills.list_skills(info.context.page(first, after), category)
+        category: Annotated[
+            str | None,
+            strawberry.argument(description="Only skills of this category; null for all."),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Skill] | None:
+        page = await skills.list_skills(info.context.page(first, after, last, before), category)
         return await connection_of(info, page, Skill.from_row)
 
-    @strawberry.field
-    async def organization(self, info: strawberry.Info, slug: str) -> Organization | None:
+    @strawberry.field(description="An organization by its slug; null when there is none.")
+    async def organization(
+        self,
+        info: strawberry.Info,
+        slug: Annotated[str, strawberry.argument(description="The organization's slug.")],
+    ) -> Organization | None:
         row = await OrganizationRow.get_or_none(slug=slug)
         return Organization.from_row(row) if row else None
 
     @strawberry.field(description="Projects the caller may see.")
     async def projects(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Project]:
-        page = await projects.list_projects(info.context.actor, info.context.page(first, after))
+        self,
+        info: strawberry.Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Project] | None:
+        page = await projects.list_projects(
+            info.context.actor, info.context.page(first, after, last, before)
+        )
         return await connection_of(info, page, Project.from_row)
 
     @strawberry.field(
@@ -101,10 +137,15 @@ class CoreQuery:
     async def workers(
         self,
         info: strawberry.Info,
-        filter: WorkerSearchInput | None = None,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[Worker]:
+        filter: Annotated[
+            WorkerSearchInput | None,
+            strawberry.argument(description="Conditions the workers must meet; null for all."),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Worker] | None:
         wanted = filter or WorkerSearchInput()
         search = workers.WorkerSearch(
             skills=[workers.SkillFilter(s.slug, s.min_level, s.verified) for s in wanted.skills],
@@ -113,7 +154,7 @@ class CoreQuery:
             availability=wanted.availability,
         )
         page = await workers.search_workers(
-            info.context.actor, search, info.context.page(first, after)
+            info.context.actor, search, info.context.page(first, after, last, before)
         )
         info.context.prime_joined(page.items, "account", AccountRow)
         return await connection_of(info, page, Worker.from_row)
@@ -124,12 +165,22 @@ class CoreQuery:
     async def engagements(
         self,
         info: strawberry.Info,
-        organization_id: strawberry.ID | None = None,
-        model: str | None = None,
-        status: EngagementStatus | None = None,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[Engagement]:
+        organization_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only this Organization's; null for all visible."),
+        ] = None,
+        model: Annotated[
+            str | None, strawberry.argument(description="Only this staffing model's; null for all.")
+        ] = None,
+        status: Annotated[
+            EngagementStatus | None,
+            strawberry.argument(description="Only engagements in this status; null for all."),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Engagement] | None:
         org = (
             decode_id(organization_id, "Organization", field="organizationId")
             if organization_id
@@ -137,7 +188,7 @@ class CoreQuery:
         )
         page = await engagements.list_engagements(
             info.context.actor,
-            info.context.page(first, after),
+            info.context.page(first, after, last, before),
             organization_id=org,
             model=model,
             status=status,

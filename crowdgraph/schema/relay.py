@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
@@ -70,35 +70,84 @@ def decode_id(global_id: str, *type_names: str, field: str = "id") -> int:
 
 @strawberry.interface(description="An object with a global ID, fetchable with node(id:).")
 class Node:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="The object's global ID: opaque, stable, and unique across all types."
+    )
 
 
-@strawberry.type
+First = Annotated[
+    int | None,
+    strawberry.argument(
+        description="How many items from the start of the list (after `after`): at most the "
+        "server's maximum page size; the default page size when neither first nor last is given."
+    ),
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Start after this cursor (an edge's cursor, or pageInfo.endCursor)."
+    ),
+]
+Last = Annotated[
+    int | None,
+    strawberry.argument(
+        description="How many items from the end of the list (before `before`), still in the "
+        "list's order: at most the server's maximum page size; not together with first."
+    ),
+]
+Before = Annotated[
+    str | None,
+    strawberry.argument(
+        description="End before this cursor (an edge's cursor, or pageInfo.startCursor)."
+    ),
+]
+
+
+@strawberry.type(description="Where a page sits in its list, and the cursors to move on from it.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="Whether items follow this page (up to `before`, when given)."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="Whether items come before this page (down to `after`, when given)."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="The cursor of the page's first item, to pass as before; null when empty."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the page's last item, to pass as after; null when empty."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One item of a page with its cursor.")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(
+        description="An opaque position in the list, for after or before."
+    )
+    node: T = strawberry.field(description="The item at this position of the list.")
 
 
-@strawberry.type(description="A page of a list; ask for the next with first/after.")
+@strawberry.type(description="A page of a list: first/after read it forward, last/before backward.")
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    nodes: list[T]
-    page_info: PageInfo
+    edges: list[Edge[T]] = strawberry.field(description="The page's items with their cursors.")
+    nodes: list[T] = strawberry.field(description="The page's items, when cursors are not needed.")
+    page_info: PageInfo = strawberry.field(description="Whether more items follow, and where.")
+    page: strawberry.Private[Page[Any]]
+
+    @strawberry.field(
+        description="How many items the whole list holds, every page together (counted only "
+        "when asked for)."
+    )
+    async def total_count(self) -> int:
+        return await self.page.count()
 
 
 def encode_cursor(key: int) -> str:
     return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{key}".encode()).decode()
 
 
-def decode_cursor(cursor: str) -> int:
+def decode_cursor(cursor: str, argument: str) -> int:
+    """The key inside a cursor given as ``argument`` (after or before), or a clear input error."""
     try:
         decoded = base64.urlsafe_b64decode(cursor.encode()).decode()
         if not decoded.startswith(CURSOR_PREFIX):
@@ -109,14 +158,33 @@ def decode_cursor(cursor: str) -> int:
         return position
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise InvalidInput.one(
-            "after", "INVALID_CURSOR", f"after must be a cursor from this list (got {cursor!r})"
+            argument,
+            "INVALID_CURSOR",
+            f"{argument} must be a cursor from this list (got {cursor!r})",
         ) from exc
 
 
-def page_request(first: int | None, after: str | None, default: int, maximum: int) -> PageRequest:
+def page_request(
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    default: int,
+    maximum: int,
+) -> PageRequest:
+    """The page the arguments ask for: the first items after a cursor, or the last before one."""
+    if first is not None and last is not None:
+        raise InvalidInput.one(
+            "last",
+            "NOT_ALLOWED",
+            "last cannot be given with first: ask for the first items (first, after) "
+            "or the last ones (last, before)",
+        )
     request = PageRequest(
-        first=default if first is None else first,
-        after=decode_cursor(after) if after else None,
+        size=last if last is not None else default if first is None else first,
+        after=decode_cursor(after, "after") if after else None,
+        before=decode_cursor(before, "before") if before else None,
+        backward=last is not None,
     )
     request.check(maximum)
     return request
@@ -138,4 +206,5 @@ def connection(
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
+        page=page,
     )

@@ -17,7 +17,7 @@ import logging
 import weakref
 from collections import OrderedDict, defaultdict
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from starlette.websockets import WebSocket, WebSocketState
@@ -226,7 +226,12 @@ class CoreSubscription:
         "events, newly available work it qualifies for); optionally only these names."
     )
     async def events(
-        self, info: strawberry.Info, names: list[str] | None = None
+        self,
+        info: strawberry.Info,
+        names: Annotated[
+            list[str] | None,
+            strawberry.argument(description="Only events with these exact names; null for all."),
+        ] = None,
     ) -> AsyncGenerator[DomainEvent, None]:
         context: Context = info.context
         actor = await subscriber(context)

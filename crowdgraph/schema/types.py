@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import NewType
+from typing import Annotated, NewType
 
 import strawberry
 from strawberry.scalars import JSON
@@ -14,6 +14,7 @@ from strawberry.types.scalar import ScalarDefinition
 from crowdgraph.core import (
     accounts,
     engagements,
+    learning,
     ledger,
     models,
     organizations,
@@ -36,8 +37,9 @@ from crowdgraph.core.models import (
     WorkerKind,
 )
 from crowdgraph.schema.context import Context, Loader
+from crowdgraph.schema.descriptions import described_enum
 from crowdgraph.schema.prefetch import connection_of, prefetcher, prefetches_by_id, then
-from crowdgraph.schema.relay import Connection, Node, to_global_id
+from crowdgraph.schema.relay import After, Before, Connection, First, Last, Node, to_global_id
 
 Long = NewType("Long", int)
 """A 53-bit safe integer: amounts of money in minor units (GraphQL's Int has only 32 bits)."""
@@ -63,27 +65,103 @@ SCALARS: dict[object, ScalarDefinition] = {
 }
 
 # The core's enums are GraphQL enums under their own names.
-for _enum in (
+described_enum(
     Role,
+    "What an account is on the platform.",
+    {
+        Role.ADMIN: "Runs the platform: verifies skills, sees everything.",
+        Role.CLIENT: "Belongs to organizations that fund and staff work.",
+        Role.WORKER: "Does work: has a worker profile.",
+    },
+)
+described_enum(
     MemberRole,
+    "What a client account may do in an organization.",
+    {
+        MemberRole.OWNER: "Everything, including funding the budget and adding members.",
+        MemberRole.MANAGER: "Runs projects and work, without changing members or funding.",
+    },
+)
+described_enum(
     WorkerKind,
+    "Whether a worker is employed by an organization or independent.",
+    {
+        WorkerKind.INTERNAL: "An employee of one organization (its internal crowd).",
+        WorkerKind.EXTERNAL: "An independent member of the open crowd.",
+    },
+)
+described_enum(
     Availability,
+    "How much work a worker can take on now.",
+    {
+        Availability.AVAILABLE: "Open to new work.",
+        Availability.LIMITED: "Open to a little new work.",
+        Availability.UNAVAILABLE: "Not taking new work.",
+    },
+)
+described_enum(
     VerifiedBy,
+    "How a worker's skill level was verified.",
+    {
+        VerifiedBy.ADMIN: "By a platform admin.",
+        VerifiedBy.EXAM: "By passing an exam.",
+        VerifiedBy.TRACK_RECORD: "By the worker's accepted work (e.g. gold accuracy in a batch).",
+    },
+)
+described_enum(
     Audience,
+    "Which crowd may see and take a project's work.",
+    {
+        Audience.INTERNAL: "Only the organization's own employees.",
+        Audience.EXTERNAL: "Only independent workers.",
+        Audience.BOTH: "Employees and independent workers.",
+    },
+)
+described_enum(
     ProjectStatus,
+    "Whether a project takes changes.",
+    {
+        ProjectStatus.ACTIVE: "In use.",
+        ProjectStatus.ARCHIVED: "Closed and kept for the record.",
+    },
+)
+described_enum(
     EngagementStatus,
+    "Where a worker's piece of work is in its life.",
+    {
+        EngagementStatus.PENDING: "Agreed but not started.",
+        EngagementStatus.ACTIVE: "Under way.",
+        EngagementStatus.COMPLETED: "Done and accepted.",
+        EngagementStatus.CANCELLED: "Stopped before it was done, by either side.",
+        EngagementStatus.FAILED: "Done but not accepted (rejected, lapsed or lost).",
+    },
+)
+described_enum(
     TokenKind,
+    "What a bearer token was issued for.",
+    {
+        TokenKind.SESSION: "A login session, from register or login.",
+        TokenKind.API: "A long-lived token for scripts, from createApiToken.",
+    },
+)
+described_enum(
     StageStatus,
-):
-    strawberry.enum(_enum)
+    "Where a stage of a project's flow is.",
+    {
+        StageStatus.PENDING: "Waiting for the stages before it.",
+        StageStatus.RUNNING: "Started: its record takes workers.",
+        StageStatus.COMPLETED: "Done: the next stage may start.",
+        StageStatus.CANCELLED: "Stopped; the flow does not go on through it.",
+    },
+)
 
 
 @strawberry.type(
     description="An amount of money: integer minor units (cents) and an ISO 4217 currency."
 )
 class Money:
-    amount: Long
-    currency: str
+    amount: Long = strawberry.field(description="The amount in minor units (cents for USD).")
+    currency: str = strawberry.field(description="The ISO 4217 currency code, e.g. USD.")
 
     @classmethod
     def of(cls, amount: int, currency: str) -> Money:
@@ -94,13 +172,13 @@ def money(amount: int | None, currency: str) -> Money | None:
     return None if amount is None else Money.of(amount, currency)
 
 
-@strawberry.type
+@strawberry.type(description="A client company that funds projects and hires workers.")
 class Organization(Node):
     pk: strawberry.Private[int]
-    name: str
-    slug: str
-    currency: str
-    created_at: datetime
+    name: str = strawberry.field(description="The organization's display name.")
+    slug: str = strawberry.field(description="Its unique short name, as used in URLs.")
+    currency: str = strawberry.field(description="The ISO 4217 currency of its budget and pay.")
+    created_at: datetime = strawberry.field(description="When it was created (UTC, ISO 8601).")
 
     @classmethod
     def from_row(cls, row: models.Organization) -> Organization:
@@ -117,10 +195,30 @@ class Organization(Node):
     def from_optional_row(cls, row: models.Organization | None) -> Organization | None:
         return cls.from_row(row) if row else None
 
-    @strawberry.field(description="Owners and managers (visible to them and to admins).")
+    @strawberry.field(
+        description="Owners and managers (visible to them and to admins).",
+        deprecation_reason="Use membersConnection: pages and totalCount.",
+    )
     async def members(self, info: strawberry.Info) -> list[Membership]:
         rows = await organizations.members(info.context.actor, self.pk)
         return [Membership.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description="Owners and managers, a page at a time, oldest first (visible to them and to "
+        "admins)."
+    )
+    async def members_connection(
+        self,
+        info: strawberry.Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Membership]:
+        page = await organizations.member_page(
+            info.context.actor, self.pk, info.context.page(first, after, last, before)
+        )
+        return await connection_of(info, page, Membership.from_row)
 
     @strawberry.field(description="Funded, available, held and spent money (owners and managers).")
     async def budget(self, info: strawberry.Info) -> Budget:
@@ -128,19 +226,31 @@ class Organization(Node):
 
     @strawberry.field(description="The organization's projects the caller may see.")
     async def projects(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+        self,
+        info: strawberry.Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Project]:
         page = await projects.list_projects(
-            info.context.actor, info.context.page(first, after), organization_id=self.pk
+            info.context.actor,
+            info.context.page(first, after, last, before),
+            organization_id=self.pk,
         )
         return await connection_of(info, page, Project.from_row)
 
     @strawberry.field(description="Movements of the organization's money (owners and managers).")
     async def ledger_entries(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+        self,
+        info: strawberry.Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[LedgerEntry]:
         page = await ledger.organization_entries(
-            info.context.actor, self.pk, info.context.page(first, after)
+            info.context.actor, self.pk, info.context.page(first, after, last, before)
         )
         return await connection_of(info, page, LedgerEntry.from_row)
 
@@ -148,9 +258,16 @@ class Organization(Node):
         description="Who worked for it under which model, spend per model and per worker, effective "
         "hourly pay, and classification warnings (owners and managers)."
     )
-    async def workforce(self, info: strawberry.Info, first: int | None = None) -> Workforce:
+    async def workforce(
+        self,
+        info: strawberry.Info,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="How many of the best-paid members to list."),
+        ] = None,
+    ) -> Workforce:
         found = await workforce.workforce(info.context.actor, self.pk)
-        return Workforce.build(found, info.context.page(first, None).first)
+        return Workforce.build(found, info.context.page(first, None, None, None).size)
 
     @strawberry.field(
         description="Skills its open work asks for against the verified workers who have them, "
@@ -161,12 +278,10 @@ class Organization(Node):
         return [SkillDemand.from_demand(row) for row in rows]
 
 
-@strawberry.type
+@strawberry.type(description="Another account, as a member or colleague sees it (no email).")
 class AccountSummary:
-    """Another account, as a member or colleague sees it (no email)."""
-
     pk: strawberry.Private[int]
-    name: str
+    name: str = strawberry.field(description="The account holder's display name.")
 
     @classmethod
     def of(cls, account: models.Account | None) -> AccountSummary | None:
@@ -177,11 +292,11 @@ def account_name(account: models.Account | None) -> str:
     return account.name if account else ""
 
 
-@strawberry.type
+@strawberry.type(description="An account's role in an organization.")
 class Membership:
-    role: MemberRole
-    account: AccountSummary
-    created_at: datetime
+    role: MemberRole = strawberry.field(description="Owner or manager.")
+    account: AccountSummary = strawberry.field(description="The member.")
+    created_at: datetime = strawberry.field(description="When they joined (UTC, ISO 8601).")
 
     @classmethod
     def from_row(cls, row: models.Membership) -> Membership:
@@ -192,12 +307,12 @@ class Membership:
         )
 
 
-@strawberry.type
+@strawberry.type(description="A skill of the platform's taxonomy, which work asks for.")
 class Skill(Node):
     pk: strawberry.Private[int]
-    slug: str
-    name: str
-    category: str
+    slug: str = strawberry.field(description="The skill's unique key, e.g. python; inputs use it.")
+    name: str = strawberry.field(description="The skill's display name.")
+    category: str = strawberry.field(description="The group it is listed under, e.g. engineering.")
 
     @classmethod
     def from_row(cls, row: models.Skill) -> Skill:
@@ -210,17 +325,21 @@ class Skill(Node):
         )
 
 
-@strawberry.type
+@strawberry.type(description="A skill a worker declared, at a level, and whether it was verified.")
 class WorkerSkill:
     skill_pk: strawberry.Private[int]
-    level: int
-    verified: bool
-    verified_by: VerifiedBy | None
+    level: int = strawberry.field(description="From 1 (beginner) to 5 (expert).")
+    verified: bool = strawberry.field(description="Whether the level was verified.")
+    verified_by: VerifiedBy | None = strawberry.field(
+        description="How it was verified; null while unverified."
+    )
     verified_source: str = strawberry.field(
         description="Who or what verified it, readably: an admin by name, the exam passed, or the "
         "track record (batch, gold accuracy, answers)."
     )
-    verified_at: datetime | None
+    verified_at: datetime | None = strawberry.field(
+        description="When it was verified (UTC, ISO 8601); null while unverified."
+    )
 
     @classmethod
     def from_rows(cls, rows: list[models.WorkerSkill]) -> list[WorkerSkill]:
@@ -237,24 +356,30 @@ class WorkerSkill:
             verified_at=row.verified_at,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The declared skill, from the platform's taxonomy.")
     def skill(self, info: strawberry.Info) -> Skill:
         return then(info.context.by_id(models.Skill).now(self.skill_pk), Skill.from_row)
 
 
-@strawberry.type
+@strawberry.type(description="A worker's public profile: the crowd member who does the work.")
 class Worker(Node):
     pk: strawberry.Private[int]
     account_pk: strawberry.Private[int]
     employer_pk: strawberry.Private[int | None]
-    kind: WorkerKind
-    headline: str
-    bio: str
-    country: str
-    timezone: str
-    hourly_rate: Money | None
-    availability: Availability
-    hours_per_week: int | None
+    kind: WorkerKind = strawberry.field(
+        description="Internal (employed by an organization) or external (independent)."
+    )
+    headline: str = strawberry.field(description="A one-line pitch; empty when not set.")
+    bio: str = strawberry.field(description="A longer self-description; empty when not set.")
+    country: str = strawberry.field(description="ISO 3166-1 alpha-2 country code, e.g. DE.")
+    timezone: str = strawberry.field(description="IANA time zone, e.g. Europe/Berlin.")
+    hourly_rate: Money | None = strawberry.field(
+        description="The rate the worker asks for an hour; null when not set."
+    )
+    availability: Availability = strawberry.field(description="How much work they can take on.")
+    hours_per_week: int | None = strawberry.field(
+        description="Hours a week they offer; null when not set."
+    )
 
     @classmethod
     def from_row(cls, row: models.WorkerProfile) -> Worker:
@@ -273,7 +398,7 @@ class Worker(Node):
             hours_per_week=row.hours_per_week,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The worker's display name.")
     def name(self, info: strawberry.Info) -> str:
         return then(info.context.by_id(models.Account).now(self.account_pk), account_name)
 
@@ -286,7 +411,7 @@ class Worker(Node):
             Organization.from_optional_row,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The skills the worker declared, with levels and verification.")
     def skills(self, info: strawberry.Info) -> list[WorkerSkill]:
         return then(worker_skills(info.context).now(self.pk), WorkerSkill.from_rows)
 
@@ -307,23 +432,30 @@ class Worker(Node):
 
     @strawberry.field(description="Engagements of this worker the caller may see, newest last.")
     async def engagements(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+        self,
+        info: strawberry.Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Engagement]:
         page = await engagements.list_engagements(
-            info.context.actor, info.context.page(first, after), worker_id=self.pk
+            info.context.actor, info.context.page(first, after, last, before), worker_id=self.pk
         )
         return await connection_of(info, page, Engagement.from_row)
 
 
-@strawberry.type
+@strawberry.type(description="An organization's body of work, staffed through one or more stages.")
 class Project(Node):
     pk: strawberry.Private[int]
     organization_pk: strawberry.Private[int]
-    name: str
-    description: str
-    audience: Audience
-    status: ProjectStatus
-    created_at: datetime
+    name: str = strawberry.field(description="The project's name.")
+    description: str = strawberry.field(description="What the project is about; may be empty.")
+    audience: Audience = strawberry.field(
+        description="Which crowd may see and take its work: internal, external or both."
+    )
+    status: ProjectStatus = strawberry.field(description="Active, or archived (read-only).")
+    created_at: datetime = strawberry.field(description="When it was created (UTC, ISO 8601).")
     learning: bool = strawberry.field(
         description="A learning opportunity for the internal crowd, followed by a mentor."
     )
@@ -354,7 +486,7 @@ class Project(Node):
             return None
         return then(info.context.by_id(models.Account).now(self.mentor_pk), AccountSummary.of)
 
-    @strawberry.field
+    @strawberry.field(description="The organization that owns the project.")
     def organization(self, info: strawberry.Info) -> Organization:
         return then(
             info.context.by_id(models.Organization).now(self.organization_pk),
@@ -381,10 +513,10 @@ class FlowStage(Node):
     pk: strawberry.Private[int]
     detail_type: strawberry.Private[str]
     detail_pk: strawberry.Private[str]
-    position: int
-    model: str
-    title: str
-    status: StageStatus
+    position: int = strawberry.field(description="Its place in the flow, from 1.")
+    model: str = strawberry.field(description="The staffing model (plugin) that runs it.")
+    title: str = strawberry.field(description="What the stage is called.")
+    status: StageStatus = strawberry.field(description="Where the stage is in its life.")
     gate: JSON = strawberry.field(
         description="Requirements (eligibility format) every worker must meet to take part."
     )
@@ -394,8 +526,12 @@ class FlowStage(Node):
     requirements: JSON = strawberry.field(
         description="The gate plus the carry rule, as the stage's record was given them when it started."
     )
-    started_at: datetime | None
-    ended_at: datetime | None
+    started_at: datetime | None = strawberry.field(
+        description="When it started (UTC, ISO 8601); null while pending."
+    )
+    ended_at: datetime | None = strawberry.field(
+        description="When it completed or was cancelled (UTC, ISO 8601); null until then."
+    )
 
     @classmethod
     def from_row(cls, row: models.FlowStage) -> FlowStage:
@@ -435,16 +571,18 @@ class FlowStage(Node):
     description="A stage of a project in one staffing model (a batch, a contest, a job)."
 )
 class ProjectStage(Node):
-    title: str
+    title: str = strawberry.field(description="The stage's title: its batch's, contest's or job's.")
     model: str = strawberry.field(description="The staffing model (plugin) that runs this stage.")
 
 
 @strawberry.interface(description="The staffing model's own record behind an engagement.")
 class EngagementDetail(Node):
-    model: str
+    model: str = strawberry.field(description="The staffing model (plugin) that keeps the record.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="A worker's piece of work for an organization in any model, with what it paid."
+)
 class Engagement(Node):
     pk: strawberry.Private[int]
     worker_pk: strawberry.Private[int]
@@ -452,16 +590,22 @@ class Engagement(Node):
     project_pk: strawberry.Private[int | None]
     detail_type: strawberry.Private[str]
     detail_pk: strawberry.Private[str]
-    model: str
-    status: EngagementStatus
-    title: str
+    model: str = strawberry.field(description="The staffing model (plugin) the work came from.")
+    status: EngagementStatus = strawberry.field(description="Where the work is in its life.")
+    title: str = strawberry.field(description="What the work is, in the model's words.")
     outcome: str = strawberry.field(
         description="How it ended, in the model's words (e.g. a contest placement)."
     )
-    pay: Money | None
-    created_at: datetime
-    started_at: datetime | None
-    ended_at: datetime | None
+    pay: Money | None = strawberry.field(
+        description="What the worker was paid for it; null until paid."
+    )
+    created_at: datetime = strawberry.field(description="When it was recorded (UTC, ISO 8601).")
+    started_at: datetime | None = strawberry.field(
+        description="When the work started (UTC, ISO 8601); null while pending."
+    )
+    ended_at: datetime | None = strawberry.field(
+        description="When it ended (UTC, ISO 8601); null while pending or active."
+    )
     seconds_worked: strawberry.Private[int]
 
     @classmethod
@@ -485,18 +629,18 @@ class Engagement(Node):
             seconds_worked=row.seconds_worked,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The worker doing the work.")
     def worker(self, info: strawberry.Info) -> Worker:
         return worker_of(info.context, self.worker_pk)
 
-    @strawberry.field
+    @strawberry.field(description="The organization the work is for.")
     def organization(self, info: strawberry.Info) -> Organization:
         return then(
             info.context.by_id(models.Organization).now(self.organization_pk),
             Organization.from_row,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The project of the work; null when it belongs to none.")
     def project(self, info: strawberry.Info) -> Project | None:
         if self.project_pk is None:
             return None
@@ -510,11 +654,30 @@ class Engagement(Node):
     def hours_worked(self) -> float:
         return round(self.seconds_worked / 3600, 2)
 
-    @strawberry.field(description="A mentor's or manager's comments and the worker's replies.")
+    @strawberry.field(
+        description="A mentor's or manager's comments and the worker's replies.",
+        deprecation_reason="Use commentsConnection: pages and totalCount.",
+    )
     async def comments(self, info: strawberry.Info) -> list[EngagementComment]:
         # Engagements are only ever resolved for callers who may see them, and so their comments.
         rows = await info.context.children(models.EngagementComment, "engagement_id").load(self.pk)
         return [EngagementComment.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description="A mentor's or manager's comments and the worker's replies, a page at a "
+        "time, oldest first."
+    )
+    async def comments_connection(
+        self,
+        info: strawberry.Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[EngagementComment]:
+        # Engagements are only ever resolved for callers who may see them, and so their comments.
+        page = await learning.comment_page(self.pk, info.context.page(first, after, last, before))
+        return await connection_of(info, page, EngagementComment.from_row)
 
     @strawberry.field(
         description="The model's record (an assignment, an entry, a contract), if its plugin is enabled."
@@ -526,16 +689,27 @@ class Engagement(Node):
         return await resolve(info.context, int(self.detail_pk))
 
 
-@strawberry.type
+@strawberry.type(
+    description="One movement of money between two ledger accounts; never changed once written."
+)
 class LedgerEntry(Node):
     pk: strawberry.Private[int]
-    kind: str
-    amount: Money
-    source: str
-    destination: str
-    model: str
-    memo: str
-    created_at: datetime
+    kind: str = strawberry.field(
+        description="What the movement was: fund, hold, release or payment."
+    )
+    amount: Money = strawberry.field(description="The money moved (always positive).")
+    source: str = strawberry.field(
+        description="The ledger account it left: external, org:<id>:available, "
+        "org:<id>:held:<reference> or worker:<account id>."
+    )
+    destination: str = strawberry.field(
+        description="The ledger account it reached, named like source."
+    )
+    model: str = strawberry.field(
+        description="The staffing model (plugin) that moved it; core for funding."
+    )
+    memo: str = strawberry.field(description="A note for people; may be empty.")
+    created_at: datetime = strawberry.field(description="When it was written (UTC, ISO 8601).")
 
     @classmethod
     def from_row(cls, row: models.LedgerEntry) -> LedgerEntry:
@@ -552,12 +726,14 @@ class LedgerEntry(Node):
         )
 
 
-@strawberry.type
+@strawberry.type(description="An organization's money, derived from its ledger.")
 class Budget:
-    funded: Money
-    available: Money
-    held: Money
-    spent: Money
+    funded: Money = strawberry.field(description="Everything ever added to the budget.")
+    available: Money = strawberry.field(description="What can still be committed to new work.")
+    held: Money = strawberry.field(
+        description="Committed but not yet paid: escrow, prize pools, task rewards."
+    )
+    spent: Money = strawberry.field(description="Paid out to workers.")
 
     @classmethod
     def from_budget(cls, b: ledger.Budget) -> Budget:
@@ -569,16 +745,18 @@ class Budget:
         )
 
 
-@strawberry.type
+@strawberry.type(description="A bearer token of the signed-in account (the secret is never shown).")
 class ApiToken(Node):
     pk: strawberry.Private[int]
-    name: str
-    kind: TokenKind
+    name: str = strawberry.field(description="The name its owner gave it.")
+    kind: TokenKind = strawberry.field(description="A login session or a long-lived API token.")
     prefix: str = strawberry.field(description="The token's first characters, to recognise it.")
-    created_at: datetime
-    expires_at: datetime
-    last_used_at: datetime | None
-    revoked: bool
+    created_at: datetime = strawberry.field(description="When it was issued (UTC, ISO 8601).")
+    expires_at: datetime = strawberry.field(description="When it stops working (UTC, ISO 8601).")
+    last_used_at: datetime | None = strawberry.field(
+        description="When a request last used it (UTC, ISO 8601); null if never."
+    )
+    revoked: bool = strawberry.field(description="Whether it was revoked (it no longer works).")
 
     @classmethod
     def from_row(cls, row: models.ApiToken) -> ApiToken:
@@ -598,10 +776,10 @@ class ApiToken(Node):
 @strawberry.type(description="The signed-in account.")
 class Account(Node):
     pk: strawberry.Private[int]
-    email: str
-    name: str
-    role: Role
-    created_at: datetime
+    email: str = strawberry.field(description="The email address the account signs in with.")
+    name: str = strawberry.field(description="The display name.")
+    role: Role = strawberry.field(description="Worker, client or admin.")
+    created_at: datetime = strawberry.field(description="When it registered (UTC, ISO 8601).")
 
     @classmethod
     def from_row(cls, row: models.Account) -> Account:
@@ -614,22 +792,42 @@ class Account(Node):
             created_at=row.created_at,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The account's worker profile; null for clients and admins.")
     async def worker(self, info: strawberry.Info) -> Worker | None:
         # This account's profile, not the caller's: register and login answer anonymous callers.
         profiles = await info.context.children(models.WorkerProfile, "account_id").load(self.pk)
         return Worker.from_row(profiles[0]) if profiles else None
 
-    @strawberry.field
+    @strawberry.field(description="The organizations the signed-in account owns or manages.")
     async def organizations(self, info: strawberry.Info) -> list[Organization]:
         return [
             Organization.from_row(o)
             for o in await organizations.my_organizations(info.context.actor)
         ]
 
-    @strawberry.field
+    @strawberry.field(
+        description="The signed-in account's sessions and API tokens.",
+        deprecation_reason="Use apiTokensConnection: pages and totalCount.",
+    )
     async def api_tokens(self, info: strawberry.Info) -> list[ApiToken]:
         return [ApiToken.from_row(t) for t in await accounts.list_tokens(info.context.actor)]
+
+    @strawberry.field(
+        description="The signed-in account's sessions and API tokens, a page at a time, oldest "
+        "first."
+    )
+    async def api_tokens_connection(
+        self,
+        info: strawberry.Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[ApiToken]:
+        page = await accounts.token_page(
+            info.context.actor, info.context.page(first, after, last, before)
+        )
+        return await connection_of(info, page, ApiToken.from_row)
 
     @strawberry.field(description="What this account has been paid, per currency.")
     async def earnings(self, info: strawberry.Info) -> list[Money]:
@@ -637,16 +835,25 @@ class Account(Node):
 
     @strawberry.field(description="Payments received, oldest first.")
     async def payments(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+        self,
+        info: strawberry.Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[LedgerEntry]:
-        page = await ledger.my_payments(info.context.actor, info.context.page(first, after))
+        page = await ledger.my_payments(
+            info.context.actor, info.context.page(first, after, last, before)
+        )
         return await connection_of(info, page, LedgerEntry.from_row)
 
 
 @strawberry.type(description="Whether a worker may take a piece of work, and why not.")
 class Eligibility:
-    eligible: bool
-    reasons: list[str]
+    eligible: bool = strawberry.field(description="Whether the worker may take it.")
+    reasons: list[str] = strawberry.field(
+        description="Why not, one sentence per unmet requirement; empty when eligible."
+    )
 
     @classmethod
     def from_verdict(cls, verdict: Verdict) -> Eligibility:
@@ -655,10 +862,10 @@ class Eligibility:
 
 @strawberry.type(description="A committed domain event.")
 class DomainEvent:
-    id: strawberry.ID
-    name: str
-    payload: JSON
-    created_at: datetime
+    id: strawberry.ID = strawberry.field(description="The event's position in the stream.")
+    name: str = strawberry.field(description="What happened, dotted, e.g. contest.awarded.")
+    payload: JSON = strawberry.field(description="The event's data, as its name documents.")
+    created_at: datetime = strawberry.field(description="When it was committed (UTC, ISO 8601).")
 
 
 @strawberry.type(
@@ -666,42 +873,42 @@ class DomainEvent:
 )
 class EngagementComment:
     author_pk: strawberry.Private[int]
-    text: str
-    created_at: datetime
+    text: str = strawberry.field(description="The comment as written.")
+    created_at: datetime = strawberry.field(description="When it was written (UTC, ISO 8601).")
 
     @classmethod
     def from_row(cls, row: models.EngagementComment) -> EngagementComment:
         return cls(author_pk=row.author_id, text=row.text, created_at=row.created_at)
 
-    @strawberry.field
+    @strawberry.field(description="Who wrote it: the mentor, a manager or the worker.")
     def author_name(self, info: strawberry.Info) -> str:
         return then(info.context.by_id(models.Account).now(self.author_pk), account_name)
 
 
 @strawberry.type(description="A worker's engagements under one model.")
 class ModelActivity:
-    model: str
-    engagements: int
-    completed: int
-    active: int
+    model: str = strawberry.field(description="The staffing model (plugin).")
+    engagements: int = strawberry.field(description="How many engagements in all.")
+    completed: int = strawberry.field(description="How many completed.")
+    active: int = strawberry.field(description="How many are under way.")
 
 
 @strawberry.type(
     description="What a model knows of a worker: a value to sort by and a sentence to read."
 )
 class WorkerFact:
-    model: str
-    kind: str
-    label: str
-    value: float
-    text: str
+    model: str = strawberry.field(description="The staffing model (plugin) that knows it.")
+    kind: str = strawberry.field(description="A stable key of the fact, e.g. gold_accuracy.")
+    label: str = strawberry.field(description="A short heading for the fact.")
+    value: float = strawberry.field(description="A number to sort and compare workers by.")
+    text: str = strawberry.field(description="The fact as a sentence to show.")
 
 
 @strawberry.type(
     description="Money paid in one currency, and effective pay over the timed part of it."
 )
 class Pay:
-    total: Money
+    total: Money = strawberry.field(description="Everything paid in this currency.")
     hours_worked: float = strawberry.field(description="Hours measured or logged on paid work.")
     effective_hourly_pay: Money | None = strawberry.field(
         description="Pay for timed work divided by its hours; null when no time was recorded."
@@ -716,20 +923,24 @@ class Pay:
         )
 
 
-@strawberry.type
+@strawberry.type(description="What a worker was paid under one staffing model.")
 class ModelPay:
-    model: str
-    pay: list[Pay]
+    model: str = strawberry.field(description="The staffing model (plugin).")
+    pay: list[Pay] = strawberry.field(description="Per currency.")
 
 
 @strawberry.type(description="A worker's record across every staffing model.")
 class WorkerRecord:
-    activity: list[ModelActivity]
-    facts: list[WorkerFact]
+    activity: list[ModelActivity] = strawberry.field(description="Engagements per model.")
+    facts: list[WorkerFact] = strawberry.field(
+        description="What each model knows of the worker (accuracy, placements, ratings)."
+    )
     earnings: list[Pay] | None = strawberry.field(
         description="Per currency; for the worker and admins only (null for others)."
     )
-    earnings_by_model: list[ModelPay] | None
+    earnings_by_model: list[ModelPay] | None = strawberry.field(
+        description="Earnings split by model; for the worker and admins only (null for others)."
+    )
 
     @classmethod
     def from_record(cls, record: workforce.WorkerRecord) -> WorkerRecord:
@@ -744,31 +955,40 @@ class WorkerRecord:
         )
 
 
-@strawberry.enum
+@strawberry.enum(
+    description="How close an independent worker is to the organization's classification limits."
+)
 class ClassificationWarning(Enum):
-    APPROACHING = "approaching"
-    CROSSED = "crossed"
+    APPROACHING = strawberry.enum_value(
+        "approaching", description="At 80% or more of a limit in the window."
+    )
+    CROSSED = strawberry.enum_value("crossed", description="Past a limit in the window.")
 
 
 @strawberry.type(description="One worker who worked for the organization.")
 class WorkforceMember:
     worker_row: strawberry.Private[models.WorkerProfile]
-    models: list[str]
-    engagements: int
-    pay: Pay
+    # Not ``models``: a class attribute of that name would hide the models module above.
+    model_names: list[str] = strawberry.field(
+        name="models", description="The staffing models they worked under."
+    )
+    engagements: int = strawberry.field(description="How many engagements they had.")
+    pay: Pay = strawberry.field(description="What the organization paid them.")
     window_hours: float = strawberry.field(
         description="Hours in the organization's classification window."
     )
     window_paid: Money = strawberry.field(description="Paid in the classification window.")
-    warning: ClassificationWarning | None
-    warnings: list[str]
+    warning: ClassificationWarning | None = strawberry.field(
+        description="How close an independent worker is to a limit; null when not close."
+    )
+    warnings: list[str] = strawberry.field(description="The warnings as sentences to show.")
 
     @classmethod
     def of(cls, member: workforce.WorkforceMember, currency: str) -> WorkforceMember:
         level = member.warning_level
         return cls(
             worker_row=member.worker,
-            models=member.models,
+            model_names=member.models,
             engagements=member.engagements,
             pay=Pay.of(member.pay),
             window_hours=round(member.window_seconds / 3600, 2),
@@ -777,27 +997,31 @@ class WorkforceMember:
             warnings=member.warnings,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The worker's profile.")
     def worker(self) -> Worker:
         return Worker.from_row(self.worker_row)
 
 
-@strawberry.type
+@strawberry.type(description="What an organization paid under one staffing model.")
 class ModelSpend:
-    model: str
-    spent: Money
+    model: str = strawberry.field(description="The staffing model (plugin).")
+    spent: Money = strawberry.field(description="Paid to workers in the organization's currency.")
 
 
 @strawberry.type(description="Independent workers' limits that trigger a classification warning.")
 class ClassificationLimits:
-    hours: int | None
-    earnings: Money | None
-    window_days: int
+    hours: int | None = strawberry.field(
+        description="Hours of work in the window; null when there is no hours limit."
+    )
+    earnings: Money | None = strawberry.field(
+        description="Pay in the window; null when there is no earnings limit."
+    )
+    window_days: int = strawberry.field(description="The length of the rolling window, in days.")
 
 
 @strawberry.type(description="An organization's workforce across every staffing model.")
 class Workforce:
-    spend_by_model: list[ModelSpend]
+    spend_by_model: list[ModelSpend] = strawberry.field(description="Spend per staffing model.")
     workers: int = strawberry.field(description="How many workers worked for it.")
     members: list[WorkforceMember] = strawberry.field(
         description="The workers it paid most, up to `first`."
@@ -805,7 +1029,9 @@ class Workforce:
     classification_warnings: list[WorkforceMember] = strawberry.field(
         description="Independent workers nearing (80%) or past a limit, all of them."
     )
-    limits: ClassificationLimits
+    limits: ClassificationLimits = strawberry.field(
+        description="The organization's classification limits."
+    )
 
     @classmethod
     def build(cls, found: workforce.Workforce, first: int) -> Workforce:
@@ -832,13 +1058,15 @@ class Workforce:
 )
 class SkillDemand:
     skill_row: strawberry.Private[models.Skill]
-    min_level: int
+    min_level: int = strawberry.field(description="The lowest level the work asks for (1-5).")
     open_work: int = strawberry.field(description="Open batches, contests and jobs asking for it.")
-    openings: int
+    openings: int = strawberry.field(description="How many workers the open work still needs.")
     verified_workers: int = strawberry.field(
         description="Workers the work can reach (independents and its employees) verified at the level."
     )
-    workers_per_opening: float | None
+    workers_per_opening: float | None = strawberry.field(
+        description="Verified workers per opening; null when there are no openings."
+    )
 
     @classmethod
     def from_demand(cls, row: workforce.SkillDemand) -> SkillDemand:
@@ -852,7 +1080,7 @@ class SkillDemand:
             workers_per_opening=None if ratio == float("inf") else round(ratio, 2),
         )
 
-    @strawberry.field
+    @strawberry.field(description="The skill asked for.")
     def skill(self) -> Skill:
         return Skill.from_row(self.skill_row)
 

@@ -7,13 +7,15 @@ import strawberry
 from crowdgraph.core import learning, workforce
 from crowdgraph.schema.errors import Payload, run_mutation
 from crowdgraph.schema.prefetch import connection_of
-from crowdgraph.schema.relay import Connection, decode_id
+from crowdgraph.schema.relay import After, Before, Connection, First, Last, decode_id
 from crowdgraph.schema.types import EngagementComment, Long, Organization, Project
 
 
 @strawberry.input
 class SetClassificationLimitsInput:
-    organization_id: strawberry.ID
+    organization_id: strawberry.ID = strawberry.field(
+        description="The Organization to set them for."
+    )
     hours: int | None = strawberry.field(
         default=None,
         description="Hours one independent worker may work for it in the window (null: no limit).",
@@ -22,13 +24,17 @@ class SetClassificationLimitsInput:
         default=None,
         description="Minor units one independent worker may earn from it in the window (null: no limit).",
     )
-    window_days: int = 365
+    window_days: int = strawberry.field(
+        default=365, description="The rolling window the limits count over, in days."
+    )
 
 
 @strawberry.input
 class MarkLearningOpportunityInput:
-    project_id: strawberry.ID
-    learning: bool = True
+    project_id: strawberry.ID = strawberry.field(description="The Project to mark.")
+    learning: bool = strawberry.field(
+        default=True, description="True to make it a learning opportunity, false to unmark it."
+    )
     mentor_email: str | None = strawberry.field(
         default=None,
         description="The mentor: a member of the organization or one of its internal workers.",
@@ -37,23 +43,29 @@ class MarkLearningOpportunityInput:
 
 @strawberry.input
 class CommentOnEngagementInput:
-    engagement_id: strawberry.ID
-    text: str
+    engagement_id: strawberry.ID = strawberry.field(description="The Engagement to comment on.")
+    text: str = strawberry.field(description="The comment.")
 
 
 @strawberry.type
 class SetClassificationLimitsPayload(Payload):
-    organization: Organization | None = None
+    organization: Organization | None = strawberry.field(
+        default=None, description="The organization with its new limits; null when refused."
+    )
 
 
 @strawberry.type
 class MarkLearningOpportunityPayload(Payload):
-    project: Project | None = None
+    project: Project | None = strawberry.field(
+        default=None, description="The project as marked; null when refused."
+    )
 
 
 @strawberry.type
 class CommentOnEngagementPayload(Payload):
-    comment: EngagementComment | None = None
+    comment: EngagementComment | None = strawberry.field(
+        default=None, description="The new comment; null when refused."
+    )
 
 
 @strawberry.type
@@ -63,10 +75,15 @@ class WorkforceQuery:
         "organizations', and those they mentor."
     )
     async def learning_opportunities(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Project]:
+        self,
+        info: strawberry.Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Project] | None:
         page = await learning.learning_opportunities(
-            info.context.actor, info.context.page(first, after)
+            info.context.actor, info.context.page(first, after, last, before)
         )
         return await connection_of(info, page, Project.from_row)
 

@@ -3,22 +3,43 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
+from typing import Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
 from crowdgraph.schema.context import Context
+from crowdgraph.schema.descriptions import described_enum
 from crowdgraph.schema.errors import Payload, run_mutation
 from crowdgraph.schema.part import SchemaPart
-from crowdgraph.schema.relay import Connection, Node, connection, decode_id, to_global_id, wide_keys
+from crowdgraph.schema.relay import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    Node,
+    connection,
+    decode_id,
+    to_global_id,
+    wide_keys,
+)
 from crowdgraph.schema.types import DomainEvent
 from crowdgraph.webhooks import models, service
 from crowdgraph.webhooks.models import DeliveryStatus
 from crowdgraph.webhooks.sealing import unseal
 from crowdgraph.webhooks.service import WebhookSettings
 
-strawberry.enum(DeliveryStatus, name="WebhookDeliveryStatus")
+described_enum(
+    DeliveryStatus,
+    "Where a webhook delivery is.",
+    {
+        DeliveryStatus.PENDING: "Waiting for its first or next attempt.",
+        DeliveryStatus.DELIVERED: "The endpoint answered with a 2xx status.",
+        DeliveryStatus.FAILED: "Every attempt failed; replay it to try again.",
+    },
+    name="WebhookDeliveryStatus",
+)
 
 
 wide_keys("WebhookDelivery")  # a 64-bit key, as deliveries pile up
@@ -30,15 +51,25 @@ def settings_of(context: Context) -> WebhookSettings:
 
 @strawberry.type(description="One event sent (or to be sent) to one webhook.")
 class WebhookDelivery(Node):
-    event: DomainEvent
-    status: DeliveryStatus
-    attempts: int
-    next_attempt_at: datetime | None
-    last_attempt_at: datetime | None
-    last_status_code: int | None
-    last_error: str
-    created_at: datetime
-    delivered_at: datetime | None
+    event: DomainEvent = strawberry.field(description="The event sent.")
+    status: DeliveryStatus = strawberry.field(description="Pending, delivered or failed.")
+    attempts: int = strawberry.field(description="How many times it was sent so far.")
+    next_attempt_at: datetime | None = strawberry.field(
+        description="When it will be tried next (UTC, ISO 8601); null when not pending."
+    )
+    last_attempt_at: datetime | None = strawberry.field(
+        description="When it was last tried (UTC, ISO 8601); null before the first attempt."
+    )
+    last_status_code: int | None = strawberry.field(
+        description="The HTTP status of the last answer; null when none came."
+    )
+    last_error: str = strawberry.field(
+        description="Why the last attempt failed; empty when it did not."
+    )
+    created_at: datetime = strawberry.field(description="When it was queued (UTC, ISO 8601).")
+    delivered_at: datetime | None = strawberry.field(
+        description="When the endpoint accepted it (UTC, ISO 8601); null until then."
+    )
 
     @classmethod
     def from_row(cls, row: models.Delivery) -> WebhookDelivery:
@@ -65,14 +96,16 @@ class WebhookDelivery(Node):
 @strawberry.type(description="A URL that receives an organization's events, signed.")
 class WebhookEndpoint(Node):
     pk: strawberry.Private[int]
-    url: str
+    url: str = strawberry.field(description="The https URL events are posted to.")
     events: list[str] = strawberry.field(
         description="Event name patterns; * matches any run of characters."
     )
-    description: str
-    active: bool
-    created_at: datetime
-    disabled_at: datetime | None
+    description: str = strawberry.field(description="A note for people; may be empty.")
+    active: bool = strawberry.field(description="Whether events are still sent to it.")
+    created_at: datetime = strawberry.field(description="When it was registered (UTC, ISO 8601).")
+    disabled_at: datetime | None = strawberry.field(
+        description="When it was disabled (UTC, ISO 8601); null while active."
+    )
 
     @classmethod
     def from_row(cls, row: models.Endpoint) -> WebhookEndpoint:
@@ -91,28 +124,39 @@ class WebhookEndpoint(Node):
     async def deliveries(
         self,
         info: strawberry.Info,
-        status: DeliveryStatus | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        status: Annotated[
+            DeliveryStatus | None,
+            strawberry.argument(description="Only deliveries in this status; null for all."),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[WebhookDelivery]:
         context: Context = info.context
         page = await service.list_deliveries(
-            context.actor, self.pk, context.page(first, after), status
+            context.actor, self.pk, context.page(first, after, last, before), status
         )
         return connection(page, WebhookDelivery.from_row)
 
 
 @strawberry.input
 class RegisterWebhookInput:
-    organization_id: strawberry.ID
-    url: str
-    events: list[str]
-    description: str = ""
+    organization_id: strawberry.ID = strawberry.field(
+        description="The Organization whose events to send."
+    )
+    url: str = strawberry.field(description="The https URL to post events to.")
+    events: list[str] = strawberry.field(
+        description="Event name patterns to send; * matches any run of characters."
+    )
+    description: str = strawberry.field(default="", description="A note for people.")
 
 
 @strawberry.type
 class RegisterWebhookPayload(Payload):
-    webhook: WebhookEndpoint | None = None
+    webhook: WebhookEndpoint | None = strawberry.field(
+        default=None, description="The new webhook; null when refused."
+    )
     secret: str | None = strawberry.field(
         default=None,
         description="Signs every delivery (see docs/webhooks.md); shown only once, keep it safe.",
@@ -121,24 +165,32 @@ class RegisterWebhookPayload(Payload):
 
 @strawberry.input
 class DisableWebhookInput:
-    webhook_id: strawberry.ID
+    webhook_id: strawberry.ID = strawberry.field(description="The WebhookEndpoint to disable.")
 
 
 @strawberry.type
 class DisableWebhookPayload(Payload):
-    webhook: WebhookEndpoint | None = None
+    webhook: WebhookEndpoint | None = strawberry.field(
+        default=None, description="The disabled webhook; null when refused."
+    )
 
 
 @strawberry.input(description="Give deliveryId for one delivery, or since for all since a time.")
 class ReplayWebhookDeliveriesInput:
-    webhook_id: strawberry.ID
-    delivery_id: strawberry.ID | None = None
-    since: datetime | None = None
+    webhook_id: strawberry.ID = strawberry.field(description="The WebhookEndpoint to replay to.")
+    delivery_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The one WebhookDelivery to send again."
+    )
+    since: datetime | None = strawberry.field(
+        default=None, description="Send again every delivery created since (UTC, ISO 8601)."
+    )
 
 
 @strawberry.type
 class ReplayWebhookDeliveriesPayload(Payload):
-    requeued: int | None = None
+    requeued: int | None = strawberry.field(
+        default=None, description="How many deliveries were queued again; null when refused."
+    )
 
 
 @strawberry.type
@@ -147,13 +199,19 @@ class WebhookQuery:
     async def webhooks(
         self,
         info: strawberry.Info,
-        organization_id: strawberry.ID,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[WebhookEndpoint]:
+        organization_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The Organization whose webhooks.")
+        ],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[WebhookEndpoint] | None:
         context: Context = info.context
         org = decode_id(organization_id, "Organization", field="organizationId")
-        page = await service.list_endpoints(context.actor, org, context.page(first, after))
+        page = await service.list_endpoints(
+            context.actor, org, context.page(first, after, last, before)
+        )
         return connection(page, WebhookEndpoint.from_row)
 
 

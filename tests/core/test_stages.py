@@ -44,7 +44,6 @@ async def add(
 ) -> FlowStage:
     return await stages.add_stage(
         owner.actor,
-        stages.stage_runners(platform),
         project_id,
         model=model,
         title=stage.pop("title", f"A {model} stage"),
@@ -153,7 +152,7 @@ async def test_a_stage_that_cannot_start_leaves_the_flow_as_it_was(
     project = await factory.project(owner, org)
     await add(platform, owner, project.id, "microtask", settings=MICROTASKS)
     with pytest.raises(InvalidInput) as refused:
-        await stages.advance(owner.actor, stages.stage_runners(platform), project.id)
+        await stages.advance(owner.actor, project.id)
     assert refused.value.problems[0].message.startswith("stage 1 (microtask): ")
     assert await statuses(project.id) == [StageStatus.PENDING]
     assert await Batch.all().count() == 0
@@ -166,14 +165,13 @@ async def test_a_flow_ends_when_its_last_stage_finishes(
     org, owner = await factory.organization(funds=1_000_000)
     project = await factory.project(owner, org)
     await add(platform, owner, project.id, "microtask", settings=MICROTASKS)
-    runners = stages.stage_runners(platform)
-    (stage,) = await stages.advance(owner.actor, runners, project.id)
+    (stage,) = await stages.advance(owner.actor, project.id)
     assert (stage.status, stage.detail_type) == (StageStatus.RUNNING, "MicrotaskBatch")
     await close_batch(owner.actor, int(stage.detail_id))
     await platform.deliver_events()
     assert await statuses(project.id) == [StageStatus.COMPLETED]
     with pytest.raises(InvalidInput, match="every stage of the project has ended"):
-        await stages.advance(owner.actor, runners, project.id)
+        await stages.advance(owner.actor, project.id)
 
 
 async def test_a_marketplace_only_flow_invites_who_was_hired_to_the_next_job(
@@ -185,7 +183,7 @@ async def test_a_marketplace_only_flow_invites_who_was_hired_to_the_next_job(
     hired, other = await factory.worker(), await factory.worker()
     await add(platform, owner, project.id, "marketplace", title="Prototype", settings=JOB)
     await add(platform, owner, project.id, "marketplace", title="Product", settings=JOB, carry={})
-    first, _ = await stages.advance(owner.actor, stages.stage_runners(platform), project.id)
+    first, _ = await stages.advance(owner.actor, project.id)
     proposal = await proposals.submit_proposal(
         hired.actor, int(first.detail_id), "I have built three of these before.", 90_000, 10
     )
@@ -220,7 +218,7 @@ async def test_a_cancelled_stage_cancels_the_stages_after_it(
         settings=contest_settings(owner),
         carry={"max_rank": 1},
     )
-    first, _ = await stages.advance(owner.actor, stages.stage_runners(platform), project.id)
+    first, _ = await stages.advance(owner.actor, project.id)
     contest = await Contest.get(id=int(first.detail_id))
     await phases.move_by_organizer(owner.actor, contest, Phase.CANCELLED)
     await platform.deliver_events()

@@ -37,7 +37,7 @@ async def submissions_to_judge(
     if not actor.can_manage(contest.organization_id):
         require_judge(await is_judge(actor, contest.id))
     if contest.phase in (Phase.DRAFT, Phase.REGISTRATION, Phase.SUBMISSION):
-        return contest, Page([], False, False)
+        return contest, Page([], False, False, 0)
     query = ContestSubmission.filter(
         contest_id=contest.id, round=contest.round, judged=True, entry__status=EntryStatus.ACTIVE
     )

@@ -13,23 +13,76 @@ from strawberry.scalars import JSON
 
 from crowdgraph.core.errors import Forbidden, InvalidInput
 from crowdgraph.core.models import Account, Audience
-from crowdgraph.core.pages import fetch_page
+from crowdgraph.core.pages import fetch_page, window
 from crowdgraph.plugins.contest import contests, entries, judging, phases, results
 from crowdgraph.plugins.contest import models as m
 from crowdgraph.plugins.contest.loaders import ContestLoaders
 from crowdgraph.plugins.contest.prizes import pool_total
 from crowdgraph.plugins.contest.scoring import TIE_RULE
 from crowdgraph.schema.context import Context
+from crowdgraph.schema.descriptions import described_enum
 from crowdgraph.schema.errors import Payload, run_mutation
 from crowdgraph.schema.part import SchemaPart, by_project
 from crowdgraph.schema.prefetch import connection_of
-from crowdgraph.schema.relay import Connection, Node, decode_id, to_global_id
+from crowdgraph.schema.relay import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    Node,
+    decode_id,
+    to_global_id,
+)
 from crowdgraph.schema.types import EngagementDetail, Long, Money, ProjectStage
 
-ContestPhase = strawberry.enum(m.Phase, name="ContestPhase")
-ContestEntryStatus = strawberry.enum(m.EntryStatus, name="ContestEntryStatus")
-ContestAppealStatus = strawberry.enum(m.AppealStatus, name="ContestAppealStatus")
-ContestAwardKind = strawberry.enum(m.AwardKind, name="ContestAwardKind")
+ContestPhase = described_enum(
+    m.Phase,
+    "Where a contest is in its life; phases follow in this order unless cancelled.",
+    {
+        m.Phase.DRAFT: "Being prepared by the organizers; not visible to workers.",
+        m.Phase.REGISTRATION: "Workers may register.",
+        m.Phase.SUBMISSION: "Entrants submit their work (a round's submission window).",
+        m.Phase.REVIEW: "Judges score the round's submissions.",
+        m.Phase.APPEALS: "Entrants may appeal their scores.",
+        m.Phase.WINNERS_ANNOUNCED: "Final ranking and prizes are public; prizes are paid.",
+        m.Phase.CLOSED: "Over and archived.",
+        m.Phase.CANCELLED: "Stopped before winners were announced; held prize money returned.",
+    },
+    name="ContestPhase",
+)
+ContestEntryStatus = described_enum(
+    m.EntryStatus,
+    "Where an entrant stands in a contest.",
+    {
+        m.EntryStatus.ACTIVE: "Registered and still competing.",
+        m.EntryStatus.WITHDRAWN: "Left the contest.",
+        m.EntryStatus.ELIMINATED: "Not picked as a finalist in the qualifying round.",
+        m.EntryStatus.FINISHED: "Ranked in the final round when the winners were announced.",
+        m.EntryStatus.NO_SUBMISSION: "Had no judged submission in the final round.",
+    },
+    name="ContestEntryStatus",
+)
+ContestAppealStatus = described_enum(
+    m.AppealStatus,
+    "Where an appeal of a score is.",
+    {
+        m.AppealStatus.OPEN: "Waiting for the judge's answer.",
+        m.AppealStatus.ACCEPTED: "The judge changed the score.",
+        m.AppealStatus.REJECTED: "The score stands.",
+    },
+    name="ContestAppealStatus",
+)
+ContestAwardKind = described_enum(
+    m.AwardKind,
+    "What a contest award was paid for.",
+    {
+        m.AwardKind.PLACE: "A place of the prize table (1st, 2nd, ...).",
+        m.AwardKind.HONORABLE_MENTION: "An honorable mention after the prize places.",
+        m.AwardKind.PARTICIPATION: "Paid to each finalist picked by the qualifying round.",
+    },
+    name="ContestAwardKind",
+)
 
 
 def _ctx(info: strawberry.Info) -> Context:
@@ -54,49 +107,55 @@ def _awards_by_entry(context: Context) -> DataLoader[int, list[m.ContestAward]]:
     return context.children(m.ContestAward, "entry_id")
 
 
-@strawberry.type
+@strawberry.type(description="A place of a contest's prize table.")
 class ContestPrize:
-    place: int
-    amount: Money
+    place: int = strawberry.field(description="The place, from 1.")
+    amount: Money = strawberry.field(description="What that place wins.")
 
 
-@strawberry.type
+@strawberry.type(description="One criterion of a contest's scorecard.")
 class ContestCriterion:
-    name: str
-    weight: int
+    name: str = strawberry.field(description="What judges score, e.g. originality.")
+    weight: int = strawberry.field(description="Its relative weight (1-100) in the total.")
 
 
 @strawberry.type(description="How submissions are scored; scores are hundredths of a percent.")
 class ContestScorecard:
-    criteria: list[ContestCriterion]
+    criteria: list[ContestCriterion] = strawberry.field(description="What judges score.")
     scale: int = strawberry.field(description="Each criterion is scored 0..scale.")
     passing_score: int = strawberry.field(description="Minimum final score to qualify (0..10000).")
-    tie_rule: str
+    tie_rule: str = strawberry.field(description="How equal scores are ordered, in words.")
 
 
-@strawberry.type
+@strawberry.type(description="When each phase of a contest ends (UTC, ISO 8601).")
 class ContestDeadlines:
-    registration_ends_at: datetime
-    qualifying_ends_at: datetime | None
-    qualifying_review_ends_at: datetime | None
-    submission_ends_at: datetime
-    review_ends_at: datetime
-    appeals_ends_at: datetime
+    registration_ends_at: datetime = strawberry.field(description="When registration closes.")
+    qualifying_ends_at: datetime | None = strawberry.field(
+        description="When qualifying submissions close; null without a qualifying round."
+    )
+    qualifying_review_ends_at: datetime | None = strawberry.field(
+        description="When judges must have scored the qualifying round; null without one."
+    )
+    submission_ends_at: datetime = strawberry.field(description="When final submissions close.")
+    review_ends_at: datetime = strawberry.field(description="When judges must have scored.")
+    appeals_ends_at: datetime = strawberry.field(description="When appeals close.")
 
 
-@strawberry.type
+@strawberry.type(description="A file attached to a submission, stored by the entrant.")
 class ContestFile:
-    name: str
-    url: str
-    size: Long
-    sha256: str
+    name: str = strawberry.field(description="The file name.")
+    url: str = strawberry.field(description="Where to download it.")
+    size: Long = strawberry.field(description="Its size in bytes.")
+    sha256: str = strawberry.field(description="Its SHA-256 digest in hex, to check the download.")
 
 
 @strawberry.type(description="A score and its feedback; it never names the judge.")
 class ContestScore(Node):
-    values: JSON
-    total: int
-    feedback: str
+    values: JSON = strawberry.field(
+        description="The score of each criterion by its name, each 0..scale."
+    )
+    total: int = strawberry.field(description="The weighted total, 0..10000 (hundredths of a %).")
+    feedback: str = strawberry.field(description="The judge's feedback to the entrant.")
 
     @classmethod
     def from_row(cls, row: m.ContestScore) -> ContestScore:
@@ -108,20 +167,27 @@ class ContestScore(Node):
         )
 
 
-@strawberry.type
+@strawberry.type(description="An entrant's appeal of a score, and the judge's answer.")
 class ContestAppeal(Node):
     score_id: strawberry.ID = strawberry.field(
-        deprecation_reason="Use score { id }: the appealed score itself."
+        description="The ID of the appealed ContestScore.",
+        deprecation_reason="Use score { id }: the appealed score itself.",
     )
     score: ContestScore = strawberry.field(description="The appealed score, as it is now.")
     submission_pk: strawberry.Private[int]
-    reason: str
-    status: ContestAppealStatus  # type: ignore[valid-type]
-    answer: str
-    total_before: int
-    total_after: int | None
-    created_at: datetime
-    answered_at: datetime | None
+    reason: str = strawberry.field(description="Why the entrant thinks the score is wrong.")
+    status: ContestAppealStatus = strawberry.field(  # type: ignore[valid-type]
+        description="Open, accepted or rejected."
+    )
+    answer: str = strawberry.field(description="The judge's answer; empty while open.")
+    total_before: int = strawberry.field(description="The score's total when appealed (0..10000).")
+    total_after: int | None = strawberry.field(
+        description="The total after an accepted appeal; null otherwise."
+    )
+    created_at: datetime = strawberry.field(description="When it was filed (UTC, ISO 8601).")
+    answered_at: datetime | None = strawberry.field(
+        description="When the judge answered (UTC, ISO 8601); null while open."
+    )
 
     @classmethod
     def from_row(cls, row: m.ContestAppeal) -> ContestAppeal:
@@ -139,16 +205,20 @@ class ContestAppeal(Node):
             answered_at=row.answered_at,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The ID of the ContestSubmission the score is of.")
     def submission_id(self) -> strawberry.ID:
         return to_global_id("ContestSubmission", self.submission_pk)
 
 
-@strawberry.type
+@strawberry.type(
+    description="Money a contest paid to an entry: a place, a mention or participation."
+)
 class ContestAward:
-    kind: ContestAwardKind  # type: ignore[valid-type]
+    kind: ContestAwardKind = strawberry.field(  # type: ignore[valid-type]
+        description="What it was paid for."
+    )
     place: int = strawberry.field(description="The place or mention number (participation: 0).")
-    amount: Money
+    amount: Money = strawberry.field(description="What was paid.")
     entry_pk: strawberry.Private[int]
 
     @classmethod
@@ -170,13 +240,15 @@ class ContestSubmission(Node):
     pk: strawberry.Private[int]
     entry_pk: strawberry.Private[int]
     organization_pk: strawberry.Private[int]
-    round: int
-    version: int
-    text: str
-    links: list[str]
-    files: list[ContestFile]
-    judged: bool
-    submitted_at: datetime
+    round: int = strawberry.field(description="The round it was made in: 1, or 2 after qualifying.")
+    version: int = strawberry.field(
+        description="Its number among the entry's submissions of the round."
+    )
+    text: str = strawberry.field(description="The entrant's write-up.")
+    links: list[str] = strawberry.field(description="URLs the entrant points judges to.")
+    files: list[ContestFile] = strawberry.field(description="Files attached.")
+    judged: bool = strawberry.field(description="Whether it is the version judges score.")
+    submitted_at: datetime = strawberry.field(description="When it was made (UTC, ISO 8601).")
 
     @classmethod
     def from_row(cls, row: m.ContestSubmission, organization_id: int) -> ContestSubmission:
@@ -220,11 +292,17 @@ class ContestEntry(EngagementDetail):
     contest_pk: strawberry.Private[int]
     account_pk: strawberry.Private[int]
     organization_pk: strawberry.Private[int]
-    status: ContestEntryStatus  # type: ignore[valid-type]
-    finalist: bool
-    final_score: int | None
-    rank: int | None
-    registered_at: datetime
+    status: ContestEntryStatus = strawberry.field(  # type: ignore[valid-type]
+        description="Where the entrant stands."
+    )
+    finalist: bool = strawberry.field(description="Whether the qualifying round picked them.")
+    final_score: int | None = strawberry.field(
+        description="The final round's score (0..10000); null until winners are announced."
+    )
+    rank: int | None = strawberry.field(
+        description="The final place, from 1; null until winners are announced."
+    )
+    registered_at: datetime = strawberry.field(description="When they registered (UTC, ISO 8601).")
 
     @classmethod
     def from_row(cls, row: m.ContestEntry, organization_id: int) -> ContestEntry:
@@ -242,7 +320,7 @@ class ContestEntry(EngagementDetail):
             registered_at=row.registered_at,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The entrant's display name.")
     async def entrant_name(self, info: strawberry.Info) -> str:
         account = await _ctx(info).by_id(Account).load(self.account_pk)
         return account.name if account else ""
@@ -262,7 +340,7 @@ class ContestEntry(EngagementDetail):
         rows = await _loaders(context).scores_by_entry.load(self.pk)
         return [ContestScore.from_row(r.score) for r in rows if r.round <= last]
 
-    @strawberry.field
+    @strawberry.field(description="What the entry won.")
     async def awards(self, info: strawberry.Info) -> list[ContestAward]:
         context = _ctx(info)
         rows = await _awards_by_entry(context).load(self.pk)
@@ -271,19 +349,19 @@ class ContestEntry(EngagementDetail):
         return [ContestAward.from_row(r, currency) for r in rows]
 
 
-@strawberry.type
+@strawberry.type(description="A row of a contest's final ranking.")
 class ContestStanding:
-    rank: int
-    entrant_name: str
-    final_score: int
-    prize: Money
+    rank: int = strawberry.field(description="The place, from 1.")
+    entrant_name: str = strawberry.field(description="The entrant's display name.")
+    final_score: int = strawberry.field(description="The final score, 0..10000.")
+    prize: Money = strawberry.field(description="Prize and mention money won (0 when none).")
 
 
-@strawberry.type
+@strawberry.type(description="How far one judge is with the current round.")
 class ContestJudgeProgress:
-    judge_name: str
-    scored: int
-    total: int
+    judge_name: str = strawberry.field(description="The judge's display name.")
+    scored: int = strawberry.field(description="Submissions they scored.")
+    total: int = strawberry.field(description="Submissions they have to score.")
 
 
 @strawberry.type(description="A challenge posed to the crowd: a stage of a project.")
@@ -292,23 +370,37 @@ class Contest(ProjectStage):
     organization_pk: strawberry.Private[int]
     row: strawberry.Private[m.Contest]
     """The row it was built from, already checked for the caller and refreshed: fields reuse it."""
-    brief: str
-    requirements: JSON
-    audience: Audience
-    phase: ContestPhase  # type: ignore[valid-type]
-    round: int
+    brief: str = strawberry.field(description="What entrants are asked to do.")
+    requirements: JSON = strawberry.field(
+        description="Requirements (eligibility format) a worker must meet to register."
+    )
+    audience: Audience = strawberry.field(description="Which crowd may register.")
+    phase: ContestPhase = strawberry.field(  # type: ignore[valid-type]
+        description="Where the contest is in its life."
+    )
+    round: int = strawberry.field(description="The current round: 1, or 2 after qualifying.")
     deadline: datetime | None = strawberry.field(description="When the current phase ends.")
-    deadlines: ContestDeadlines
-    prizes: list[ContestPrize]
-    honorable_mentions: int
-    honorable_mention_amount: Money
+    deadlines: ContestDeadlines = strawberry.field(description="When each phase ends.")
+    prizes: list[ContestPrize] = strawberry.field(description="The prize table, first place first.")
+    honorable_mentions: int = strawberry.field(
+        description="How many entries after the prize places get a mention."
+    )
+    honorable_mention_amount: Money = strawberry.field(description="What each mention pays.")
     finalists: int = strawberry.field(description="How many the qualifying round picks (0: none).")
-    participation_award: Money
-    judge_fee: Money
-    guaranteed_pool: Money
-    max_entrants: int | None
-    max_submissions_per_entrant: int
-    scorecard: ContestScorecard
+    participation_award: Money = strawberry.field(
+        description="What each finalist of the qualifying round is paid."
+    )
+    judge_fee: Money = strawberry.field(description="What each judge is paid for the contest.")
+    guaranteed_pool: Money = strawberry.field(
+        description="Prizes and mentions held from the budget: paid whatever the entries."
+    )
+    max_entrants: int | None = strawberry.field(
+        description="How many may register; null for no limit."
+    )
+    max_submissions_per_entrant: int = strawberry.field(
+        description="How many versions an entrant may submit per round."
+    )
+    scorecard: ContestScorecard = strawberry.field(description="How submissions are scored.")
 
     @classmethod
     def from_row(cls, row: m.Contest) -> Contest:
@@ -359,7 +451,12 @@ class Contest(ProjectStage):
 
     @strawberry.field(description="Every entry (organizers only).")
     async def entries(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+        self,
+        info: strawberry.Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[ContestEntry]:
         context = _ctx(info)
         context.actor.require_manager(self.organization_pk)
@@ -369,7 +466,9 @@ class Contest(ProjectStage):
             raise Forbidden(
                 "you judge this contest: who entered stays hidden until winners are announced"
             )
-        page = await _page(context, m.ContestEntry.filter(contest_id=self.pk), first, after)
+        page = await fetch_page(
+            m.ContestEntry.filter(contest_id=self.pk), context.page(first, after, last, before)
+        )
         return await connection_of(
             info, page, lambda r: ContestEntry.from_row(r, self.organization_pk)
         )
@@ -384,11 +483,16 @@ class Contest(ProjectStage):
 
     @strawberry.field(description="The current round's submissions to score (judges, organizers).")
     async def submissions_to_judge(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+        self,
+        info: strawberry.Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[ContestSubmission]:
         context = _ctx(info)
         _, page = await judging.submissions_to_judge(
-            context.actor, self.pk, context.page(first, after)
+            context.actor, self.pk, context.page(first, after, last, before)
         )
         return await connection_of(
             info, page, lambda r: ContestSubmission.from_row(r, self.organization_pk)
@@ -414,7 +518,8 @@ class Contest(ProjectStage):
 
     @strawberry.field(
         description="Final ranking with prizes: public once winners are announced, "
-        "organizers see it from the appeals phase on."
+        "organizers see it from the appeals phase on.",
+        deprecation_reason="Use leaderboardConnection: pages and totalCount.",
     )
     async def leaderboard(self, info: strawberry.Info) -> list[ContestStanding] | None:
         context = _ctx(info)
@@ -422,9 +527,26 @@ class Contest(ProjectStage):
         rows = await leaderboard(context, contest)
         return rows
 
-
-async def _page(context: Context, query: Any, first: int | None, after: str | None) -> Any:
-    return await fetch_page(query, context.page(first, after))
+    @strawberry.field(
+        description="Final ranking with prizes, a page at a time from the top: public once "
+        "winners are announced, organizers see it from the appeals phase on (null before)."
+    )
+    async def leaderboard_connection(
+        self,
+        info: strawberry.Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[ContestStanding] | None:
+        context = _ctx(info)
+        request = context.page(first, after, last, before)
+        rows = await leaderboard(context, self.row)
+        if rows is None:
+            return None
+        return await connection_of(
+            info, window(rows, request), lambda row: row, lambda row: row.rank
+        )
 
 
 async def leaderboard(context: Context, contest: m.Contest) -> list[ContestStanding] | None:
@@ -457,156 +579,250 @@ async def leaderboard(context: Context, contest: m.Contest) -> list[ContestStand
     ]
 
 
-@strawberry.input
+@strawberry.input(description="One criterion of a contest's scorecard.")
 class ContestCriterionInput:
-    name: str
-    weight: int = 1
+    name: str = strawberry.field(description="What judges score; unique in the scorecard.")
+    weight: int = strawberry.field(default=1, description="Its relative weight, 1-100.")
+
+
+DRAFT = {
+    "title": "The contest's title.",
+    "brief": "What entrants are asked to do.",
+    "criteria": "The scorecard's criteria.",
+    "registration_ends_at": "When registration closes (UTC, ISO 8601).",
+    "submission_ends_at": "When final submissions close (UTC, ISO 8601).",
+    "review_ends_at": "When judges must have scored (UTC, ISO 8601).",
+    "appeals_ends_at": "When appeals close (UTC, ISO 8601).",
+    "requirements": "Requirements (eligibility format) a worker must meet to register.",
+    "honorable_mentions": "How many entries after the prize places get a mention.",
+    "honorable_mention_amount": "What each mention pays, in minor units.",
+    "finalists": "How many the qualifying round picks (0: no qualifying round).",
+    "participation_award": "What each finalist is paid, in minor units.",
+    "qualifying_ends_at": "When qualifying submissions close (UTC, ISO 8601; needs finalists).",
+    "qualifying_review_ends_at": "When the qualifying round must be scored (UTC, ISO 8601).",
+    "judge_fee": "What each judge is paid, in minor units.",
+    "judge_skill": "A skill slug a worker must have at level 3 to judge; empty: any worker.",
+    "max_submissions_per_entrant": "How many versions an entrant may submit per round.",
+    "scale": "Each criterion is scored 0..scale (1-100).",
+    "passing_score": "The lowest final score (0..10000) that qualifies.",
+}
+"""What a contest draft's fields mean, for the inputs that create and edit one."""
 
 
 @strawberry.input
 class CreateContestInput:
-    project_id: strawberry.ID
-    title: str
-    brief: str
+    project_id: strawberry.ID = strawberry.field(
+        description="The Project the contest is a stage of."
+    )
+    title: str = strawberry.field(description=DRAFT["title"])
+    brief: str = strawberry.field(description=DRAFT["brief"])
     prizes: list[Long] = strawberry.field(description="Minor units for places 1..N, best first.")
-    criteria: list[ContestCriterionInput]
-    registration_ends_at: datetime
-    submission_ends_at: datetime
-    review_ends_at: datetime
-    appeals_ends_at: datetime
-    audience: Audience | None = None
-    requirements: JSON | None = None
-    honorable_mentions: int = 0
-    honorable_mention_amount: Long = Long(0)
-    finalists: int = 0
-    participation_award: Long = Long(0)
-    qualifying_ends_at: datetime | None = None
-    qualifying_review_ends_at: datetime | None = None
-    judge_fee: Long = Long(0)
-    judge_skill: str = ""
-    max_entrants: int | None = None
-    max_submissions_per_entrant: int = 5
-    scale: int = 10
-    passing_score: int = 0
+    criteria: list[ContestCriterionInput] = strawberry.field(description=DRAFT["criteria"])
+    registration_ends_at: datetime = strawberry.field(description=DRAFT["registration_ends_at"])
+    submission_ends_at: datetime = strawberry.field(description=DRAFT["submission_ends_at"])
+    review_ends_at: datetime = strawberry.field(description=DRAFT["review_ends_at"])
+    appeals_ends_at: datetime = strawberry.field(description=DRAFT["appeals_ends_at"])
+    audience: Audience | None = strawberry.field(
+        default=None, description="Which crowd may register; null: the project's audience."
+    )
+    requirements: JSON | None = strawberry.field(default=None, description=DRAFT["requirements"])
+    honorable_mentions: int = strawberry.field(default=0, description=DRAFT["honorable_mentions"])
+    honorable_mention_amount: Long = strawberry.field(
+        default=Long(0), description=DRAFT["honorable_mention_amount"]
+    )
+    finalists: int = strawberry.field(default=0, description=DRAFT["finalists"])
+    participation_award: Long = strawberry.field(
+        default=Long(0), description=DRAFT["participation_award"]
+    )
+    qualifying_ends_at: datetime | None = strawberry.field(
+        default=None, description=DRAFT["qualifying_ends_at"]
+    )
+    qualifying_review_ends_at: datetime | None = strawberry.field(
+        default=None, description=DRAFT["qualifying_review_ends_at"]
+    )
+    judge_fee: Long = strawberry.field(default=Long(0), description=DRAFT["judge_fee"])
+    judge_skill: str = strawberry.field(default="", description=DRAFT["judge_skill"])
+    max_entrants: int | None = strawberry.field(
+        default=None, description="How many may register; null: no limit."
+    )
+    max_submissions_per_entrant: int = strawberry.field(
+        default=5, description=DRAFT["max_submissions_per_entrant"]
+    )
+    scale: int = strawberry.field(default=10, description=DRAFT["scale"])
+    passing_score: int = strawberry.field(default=0, description=DRAFT["passing_score"])
 
 
 @strawberry.input(description="A draft's fields to change; a field left out keeps its value.")
 class EditContestDraftInput:
-    contest_id: strawberry.ID
-    title: str | None = strawberry.UNSET
-    brief: str | None = strawberry.UNSET
+    contest_id: strawberry.ID = strawberry.field(description="The draft Contest to change.")
+    title: str | None = strawberry.field(default=strawberry.UNSET, description=DRAFT["title"])
+    brief: str | None = strawberry.field(default=strawberry.UNSET, description=DRAFT["brief"])
     prizes: list[Long] | None = strawberry.field(
         default=strawberry.UNSET, description="Minor units for places 1..N, best first."
     )
-    criteria: list[ContestCriterionInput] | None = strawberry.UNSET
-    registration_ends_at: datetime | None = strawberry.UNSET
-    submission_ends_at: datetime | None = strawberry.UNSET
-    review_ends_at: datetime | None = strawberry.UNSET
-    appeals_ends_at: datetime | None = strawberry.UNSET
+    criteria: list[ContestCriterionInput] | None = strawberry.field(
+        default=strawberry.UNSET, description=DRAFT["criteria"]
+    )
+    registration_ends_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description=DRAFT["registration_ends_at"]
+    )
+    submission_ends_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description=DRAFT["submission_ends_at"]
+    )
+    review_ends_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description=DRAFT["review_ends_at"]
+    )
+    appeals_ends_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description=DRAFT["appeals_ends_at"]
+    )
     audience: Audience | None = strawberry.field(
         default=strawberry.UNSET, description="null: the project's audience."
     )
-    requirements: JSON | None = strawberry.UNSET
-    honorable_mentions: int | None = strawberry.UNSET
-    honorable_mention_amount: Long | None = strawberry.UNSET
-    finalists: int | None = strawberry.UNSET
-    participation_award: Long | None = strawberry.UNSET
-    qualifying_ends_at: datetime | None = strawberry.UNSET
-    qualifying_review_ends_at: datetime | None = strawberry.UNSET
-    judge_fee: Long | None = strawberry.UNSET
-    judge_skill: str | None = strawberry.UNSET
+    requirements: JSON | None = strawberry.field(
+        default=strawberry.UNSET, description=DRAFT["requirements"]
+    )
+    honorable_mentions: int | None = strawberry.field(
+        default=strawberry.UNSET, description=DRAFT["honorable_mentions"]
+    )
+    honorable_mention_amount: Long | None = strawberry.field(
+        default=strawberry.UNSET, description=DRAFT["honorable_mention_amount"]
+    )
+    finalists: int | None = strawberry.field(
+        default=strawberry.UNSET, description=DRAFT["finalists"]
+    )
+    participation_award: Long | None = strawberry.field(
+        default=strawberry.UNSET, description=DRAFT["participation_award"]
+    )
+    qualifying_ends_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description=DRAFT["qualifying_ends_at"]
+    )
+    qualifying_review_ends_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description=DRAFT["qualifying_review_ends_at"]
+    )
+    judge_fee: Long | None = strawberry.field(
+        default=strawberry.UNSET, description=DRAFT["judge_fee"]
+    )
+    judge_skill: str | None = strawberry.field(
+        default=strawberry.UNSET, description=DRAFT["judge_skill"]
+    )
     max_entrants: int | None = strawberry.field(
         default=strawberry.UNSET, description="null: no limit."
     )
-    max_submissions_per_entrant: int | None = strawberry.UNSET
-    scale: int | None = strawberry.UNSET
-    passing_score: int | None = strawberry.UNSET
+    max_submissions_per_entrant: int | None = strawberry.field(
+        default=strawberry.UNSET, description=DRAFT["max_submissions_per_entrant"]
+    )
+    scale: int | None = strawberry.field(default=strawberry.UNSET, description=DRAFT["scale"])
+    passing_score: int | None = strawberry.field(
+        default=strawberry.UNSET, description=DRAFT["passing_score"]
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of a change to a contest.")
 class ContestPayload(Payload):
-    contest: Contest | None = None
+    contest: Contest | None = strawberry.field(
+        default=None, description="The contest as changed; null when refused."
+    )
 
 
 @strawberry.input
 class AddContestJudgeInput:
-    contest_id: strawberry.ID
-    email: str
+    contest_id: strawberry.ID = strawberry.field(description="The Contest to judge.")
+    email: str = strawberry.field(
+        description="The judge's account email: a member of the organization or a worker."
+    )
 
 
 @strawberry.input
 class MoveContestPhaseInput:
-    contest_id: strawberry.ID
-    to: ContestPhase  # type: ignore[valid-type]
+    contest_id: strawberry.ID = strawberry.field(description="The Contest to move.")
+    to: ContestPhase = strawberry.field(  # type: ignore[valid-type]
+        description="The phase to move it to now."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="The contest a mutation acts on.")
 class ContestIdInput:
-    contest_id: strawberry.ID
+    contest_id: strawberry.ID = strawberry.field(description="The Contest's ID.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of registering for or withdrawing from a contest.")
 class ContestEntryPayload(Payload):
-    entry: ContestEntry | None = None
+    entry: ContestEntry | None = strawberry.field(
+        default=None, description="The caller's entry as changed; null when refused."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A file the entrant stored, attached to a submission.")
 class ContestFileInput:
-    name: str
-    url: str
-    size: Long
-    sha256: str
+    name: str = strawberry.field(description="The file name.")
+    url: str = strawberry.field(description="Where judges download it.")
+    size: Long = strawberry.field(description="Its size in bytes.")
+    sha256: str = strawberry.field(description="Its SHA-256 digest in hex.")
 
 
 @strawberry.input
 class SubmitToContestInput:
-    contest_id: strawberry.ID
-    text: str = ""
-    links: list[str] = strawberry.field(default_factory=list)
-    files: list[ContestFileInput] = strawberry.field(default_factory=list)
+    contest_id: strawberry.ID = strawberry.field(description="The Contest to submit to.")
+    text: str = strawberry.field(default="", description="The write-up.")
+    links: list[str] = strawberry.field(
+        default_factory=list, description="URLs to point judges to."
+    )
+    files: list[ContestFileInput] = strawberry.field(
+        default_factory=list, description="Files to attach."
+    )
 
 
 @strawberry.type
 class ContestSubmissionPayload(Payload):
-    submission: ContestSubmission | None = None
+    submission: ContestSubmission | None = strawberry.field(
+        default=None, description="The new submission; null when refused."
+    )
 
 
 @strawberry.input
 class ScoreContestSubmissionInput:
-    submission_id: strawberry.ID
+    submission_id: strawberry.ID = strawberry.field(description="The ContestSubmission to score.")
     values: JSON = strawberry.field(description='Criterion name to score, e.g. {"Concept": 8}.')
-    feedback: str = ""
+    feedback: str = strawberry.field(default="", description="Feedback the entrant will read.")
 
 
 @strawberry.type
 class ContestScorePayload(Payload):
-    score: ContestScore | None = None
+    score: ContestScore | None = strawberry.field(
+        default=None, description="The score as saved; null when refused."
+    )
 
 
 @strawberry.input
 class AppealContestScoreInput:
-    score_id: strawberry.ID
-    reason: str
+    score_id: strawberry.ID = strawberry.field(description="The ContestScore to appeal.")
+    reason: str = strawberry.field(description="Why the score is wrong, for the judge.")
 
 
 @strawberry.input
 class AnswerContestAppealInput:
-    appeal_id: strawberry.ID
-    answer: str
+    appeal_id: strawberry.ID = strawberry.field(description="The ContestAppeal to answer.")
+    answer: str = strawberry.field(description="The judge's answer to the entrant.")
     values: JSON | None = strawberry.field(
         default=None, description="New criterion scores, when the appeal changes the score."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The result of filing or answering an appeal.")
 class ContestAppealPayload(Payload):
-    appeal: ContestAppeal | None = None
+    appeal: ContestAppeal | None = strawberry.field(
+        default=None, description="The appeal as changed; null when refused."
+    )
 
 
 @strawberry.type
 class AwardContestPayload(Payload):
-    contest: Contest | None = None
-    awards: list[ContestAward] = strawberry.field(default_factory=list)
+    contest: Contest | None = strawberry.field(
+        default=None, description="The contest, winners announced; null when refused."
+    )
+    awards: list[ContestAward] = strawberry.field(
+        default_factory=list, description="Every award paid; empty when refused."
+    )
 
 
 def _values(raw: Any, field: str) -> dict[str, int]:
@@ -715,7 +931,7 @@ class ContestMutation:
 
         return await run_mutation(ContestPayload, act())
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Register the calling worker as an entrant.")
     async def register_for_contest(
         self, info: strawberry.Info, input: ContestIdInput
     ) -> ContestEntryPayload:
@@ -746,7 +962,7 @@ class ContestMutation:
 
         return await run_mutation(ContestSubmissionPayload, act())
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Withdraw the calling worker's entry from a contest.")
     async def withdraw_from_contest(
         self, info: strawberry.Info, input: ContestIdInput
     ) -> ContestEntryPayload:
@@ -829,11 +1045,16 @@ class ContestQuery:
         description="Contests the caller may see, oldest first (anyone: open contests with results)."
     )
     async def contests(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Contest]:
+        self,
+        info: strawberry.Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Contest] | None:
         context = _ctx(info)
         query = m.Contest.filter(await contests.visible_rule(context.actor))
-        page = await _page(context, query, first, after)
+        page = await fetch_page(query, context.page(first, after, last, before))
         page.items = [await phases.refresh(row) for row in page.items]
         return await connection_of(info, page, Contest.from_row)
 

@@ -9,7 +9,7 @@ from crowdgraph.core import runtime
 from crowdgraph.core.eligibility import Requirement, RequirementKind
 from crowdgraph.core.events import Event
 from crowdgraph.core.models import StageStatus, WorkerProfile
-from crowdgraph.core.stages import StageRunner, StageStart, follow, shape_problems, stage_runners
+from crowdgraph.core.stages import StageRunner, StageStart, follow, shape_problems
 from crowdgraph.plugins.contest import phases
 from crowdgraph.plugins.contest.contests import ContestDraft, add_judge, create_contest
 from crowdgraph.plugins.contest.models import AwardKind, Contest, ContestAward, ContestEntry, Phase
@@ -153,4 +153,4 @@ RUNNER = StageRunner(
 async def on_event(platform: Any, event: Event) -> None:
     """Winners announced (or the contest cancelled) moves the flow of the project it is a stage of."""
     if event.name == "contest.phase.changed" and event.payload["to"] in FINISHED:
-        await follow(stage_runners(platform), DETAIL_TYPE, event.payload["contest_id"])
+        await follow(DETAIL_TYPE, event.payload["contest_id"])

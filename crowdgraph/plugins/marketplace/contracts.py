@@ -79,6 +79,11 @@ async def get_contract(actor: Actor, contract_id: int) -> Contract:
     return contract
 
 
+async def time_entry_page(contract_id: int, page: PageRequest) -> Page[TimeEntry]:
+    """A contract's logged time, oldest first: for callers who may see the contract."""
+    return await fetch_page(TimeEntry.filter(contract_id=contract_id), page)
+
+
 async def list_contracts(
     actor: Actor, page: PageRequest, *, status: ContractStatus | None = None
 ) -> Page[Contract]:

@@ -153,7 +153,7 @@ class MarketplaceMutation:
 
         return await run_mutation(MarketplaceProposalPayload, act())
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Take back one of my proposals before the client decides.")
     async def withdraw_marketplace_proposal(
         self, info: strawberry.Info, input: MarketplaceProposalIdInput
     ) -> MarketplaceProposalPayload:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
 
 import strawberry
 
@@ -52,7 +53,7 @@ from crowdgraph.plugins.marketplace.types import (
 from crowdgraph.schema.context import Context
 from crowdgraph.schema.part import NodeResolver, by_project
 from crowdgraph.schema.prefetch import connection_of
-from crowdgraph.schema.relay import Connection, decode_id
+from crowdgraph.schema.relay import After, Before, Connection, First, Last, decode_id
 from crowdgraph.schema.types import Eligibility
 
 
@@ -62,15 +63,26 @@ class MarketplaceQuery:
     async def marketplace_jobs(
         self,
         info: strawberry.Info,
-        organization_id: strawberry.ID | None = None,
-        project_id: strawberry.ID | None = None,
-        status: JobStatus | None = None,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[MarketplaceJob]:
+        organization_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only this Organization's jobs; null for all."),
+        ] = None,
+        project_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only this Project's jobs; null for all."),
+        ] = None,
+        status: Annotated[
+            JobStatus | None,
+            strawberry.argument(description="Only jobs in this status; null for all."),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[MarketplaceJob] | None:
         page = await jobs.list_jobs(
             info.context.actor,
-            info.context.page(first, after),
+            info.context.page(first, after, last, before),
             organization_id=decode_id(organization_id, "Organization", field="organizationId")
             if organization_id
             else None,
@@ -83,14 +95,22 @@ class MarketplaceQuery:
     async def marketplace_proposals(
         self,
         info: strawberry.Info,
-        job_id: strawberry.ID | None = None,
-        mine: bool = False,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[MarketplaceProposal]:
+        job_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only proposals to this MarketplaceJob; null for all."),
+        ] = None,
+        mine: Annotated[
+            bool,
+            strawberry.argument(description="True for only the calling worker's own proposals."),
+        ] = False,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[MarketplaceProposal] | None:
         page = await proposals.list_proposals(
             info.context.actor,
-            info.context.page(first, after),
+            info.context.page(first, after, last, before),
             job_id=decode_id(job_id, "MarketplaceJob", field="jobId") if job_id else None,
             mine=mine,
         )
@@ -100,13 +120,18 @@ class MarketplaceQuery:
     async def marketplace_contracts(
         self,
         info: strawberry.Info,
-        status: ContractStatus | None = None,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[MarketplaceContract]:
+        status: Annotated[
+            ContractStatus | None,
+            strawberry.argument(description="Only contracts in this status; null for all."),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[MarketplaceContract] | None:
         await contracts.release_overdue()
         page = await contracts.list_contracts(
-            info.context.actor, info.context.page(first, after), status=status
+            info.context.actor, info.context.page(first, after, last, before), status=status
         )
         return await connection_of(info, page, MarketplaceContract.from_row)
 
@@ -114,12 +139,17 @@ class MarketplaceQuery:
     async def marketplace_disputes(
         self,
         info: strawberry.Info,
-        status: DisputeStatus | None = None,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[MarketplaceDispute]:
+        status: Annotated[
+            DisputeStatus | None,
+            strawberry.argument(description="Only disputes in this status; null for all."),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[MarketplaceDispute] | None:
         page = await disputes.list_disputes(
-            info.context.actor, info.context.page(first, after), status
+            info.context.actor, info.context.page(first, after, last, before), status
         )
         return await connection_of(info, page, MarketplaceDispute.from_row)
 
@@ -127,14 +157,19 @@ class MarketplaceQuery:
     async def marketplace_offers(
         self,
         info: strawberry.Info,
-        filter: MarketplaceOfferSearchInput | None = None,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[MarketplaceOffer]:
+        filter: Annotated[
+            MarketplaceOfferSearchInput | None,
+            strawberry.argument(description="Which offers to find; null for every active offer."),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[MarketplaceOffer] | None:
         wanted = filter or MarketplaceOfferSearchInput()
         page = await offers.search_offers(
             info.context.actor,
-            info.context.page(first, after),
+            info.context.page(first, after, last, before),
             text=wanted.text,
             skill=wanted.skill,
             pricing=wanted.pricing,
@@ -148,15 +183,25 @@ class MarketplaceQuery:
 
     @strawberry.field(description="An organization's onboarding steps.")
     async def marketplace_onboarding_steps(
-        self, info: strawberry.Info, organization_id: strawberry.ID
-    ) -> list[MarketplaceOnboardingStep]:
+        self,
+        info: strawberry.Info,
+        organization_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The Organization whose steps."),
+        ],
+    ) -> list[MarketplaceOnboardingStep] | None:
         rows = await onboarding.list_steps(info.context.actor, organization_pk(organization_id))
         return [MarketplaceOnboardingStep.from_row(row) for row in rows]
 
     @strawberry.field(description="The calling worker's onboarding with an organization.")
     async def my_marketplace_onboarding(
-        self, info: strawberry.Info, organization_id: strawberry.ID
-    ) -> list[MarketplaceOnboardingProgress]:
+        self,
+        info: strawberry.Info,
+        organization_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The Organization to onboard with."),
+        ],
+    ) -> list[MarketplaceOnboardingProgress] | None:
         states = await onboarding.my_onboarding(
             info.context.actor, organization_pk(organization_id)
         )
@@ -166,35 +211,56 @@ class MarketplaceQuery:
         description="The onboarding a job requires of the calling worker before work can start."
     )
     async def marketplace_job_onboarding(
-        self, info: strawberry.Info, job_id: strawberry.ID
-    ) -> list[MarketplaceOnboardingProgress]:
+        self,
+        info: strawberry.Info,
+        job_id: Annotated[strawberry.ID, strawberry.argument(description="The MarketplaceJob.")],
+    ) -> list[MarketplaceOnboardingProgress] | None:
         states = await onboarding.job_onboarding(info.context.actor, job_pk(job_id))
         return [MarketplaceOnboardingProgress.of(state) for state in states]
 
     @strawberry.field(description="Whether the calling worker may apply to a job, and why not.")
     async def marketplace_job_eligibility(
-        self, info: strawberry.Info, job_id: strawberry.ID
-    ) -> Eligibility:
+        self,
+        info: strawberry.Info,
+        job_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The MarketplaceJob to apply to."),
+        ],
+    ) -> Eligibility | None:
         return Eligibility.from_verdict(await jobs.my_verdict(info.context.actor, job_pk(job_id)))
 
     @strawberry.field(
         description="Invitations to apply: to the calling worker, or sent by their organizations."
     )
     async def marketplace_invitations(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Connection[MarketplaceInvitation]:
-        page = await proposals.list_invitations(info.context.actor, info.context.page(first, after))
+        self,
+        info: strawberry.Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[MarketplaceInvitation] | None:
+        page = await proposals.list_invitations(
+            info.context.actor, info.context.page(first, after, last, before)
+        )
         return await connection_of(info, page, MarketplaceInvitation.from_row)
 
     @strawberry.field(description="Screening exams, optionally for one skill.")
     async def marketplace_exams(
         self,
         info: strawberry.Info,
-        skill: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[MarketplaceExam]:
-        page = await exams.list_exams(info.context.actor, info.context.page(first, after), skill)
+        skill: Annotated[
+            str | None,
+            strawberry.argument(description="Only exams for this skill slug; null for all."),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[MarketplaceExam] | None:
+        page = await exams.list_exams(
+            info.context.actor, info.context.page(first, after, last, before), skill
+        )
         return await connection_of(info, page, MarketplaceExam.from_row)
 
     @strawberry.field(
@@ -203,14 +269,22 @@ class MarketplaceQuery:
     async def marketplace_exam_attempts(
         self,
         info: strawberry.Info,
-        exam_id: strawberry.ID | None = None,
-        mine: bool = False,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[MarketplaceExamAttempt]:
+        exam_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only attempts at this MarketplaceExam; null for all."),
+        ] = None,
+        mine: Annotated[
+            bool,
+            strawberry.argument(description="True for only the calling worker's own attempts."),
+        ] = False,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[MarketplaceExamAttempt] | None:
         page = await exams.list_attempts(
             info.context.actor,
-            info.context.page(first, after),
+            info.context.page(first, after, last, before),
             exam_id=decode_id(exam_id, "MarketplaceExam", field="examId") if exam_id else None,
             mine=mine,
         )
@@ -218,8 +292,13 @@ class MarketplaceQuery:
 
     @strawberry.field(description="A worker's marketplace rating and job-success score.")
     async def marketplace_reputation(
-        self, info: strawberry.Info, worker_id: strawberry.ID
-    ) -> MarketplaceReputation:
+        self,
+        info: strawberry.Info,
+        worker_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The Worker whose reputation."),
+        ],
+    ) -> MarketplaceReputation | None:
         worker = await workers.get_worker(
             info.context.actor, decode_id(worker_id, "Worker", field="workerId")
         )
@@ -231,10 +310,15 @@ class MarketplaceQuery:
     async def marketplace_talent(
         self,
         info: strawberry.Info,
-        filter: MarketplaceTalentSearchInput | None = None,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[MarketplaceTalentMatch]:
+        filter: Annotated[
+            MarketplaceTalentSearchInput | None,
+            strawberry.argument(description="Which workers to find; null for everyone visible."),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[MarketplaceTalentMatch] | None:
         wanted = filter or MarketplaceTalentSearchInput()
         query = search.TalentQuery(
             skills=[search.SkillWanted(s.slug, s.min_level, s.verified) for s in wanted.skills],
@@ -248,7 +332,7 @@ class MarketplaceQuery:
         page = await search.search_talent(
             info.context.actor,
             query,
-            info.context.page(first, after),
+            info.context.page(first, after, last, before),
             settings_of(info.context.platform).search_candidates,
         )
         # The search has the matched profiles already: their Worker fields need not read them again.
@@ -261,11 +345,16 @@ class MarketplaceQuery:
         description="Open jobs that fit the calling worker, best first, with reasons."
     )
     async def marketplace_recommended_jobs(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Connection[MarketplaceJobMatch]:
+        self,
+        info: strawberry.Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[MarketplaceJobMatch] | None:
         page = await search.recommend_jobs(
             info.context.actor,
-            info.context.page(first, after),
+            info.context.page(first, after, last, before),
             settings_of(info.context.platform).search_candidates,
         )
         return await connection_of(

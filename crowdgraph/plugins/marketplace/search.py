@@ -17,7 +17,7 @@ from crowdgraph.core.actor import Actor
 from crowdgraph.core.errors import Forbidden
 from crowdgraph.core.ledger import format_money
 from crowdgraph.core.models import Availability, Role, WorkerKind, WorkerProfile, WorkerSkill
-from crowdgraph.core.pages import Page, PageRequest
+from crowdgraph.core.pages import Page, PageRequest, window
 from crowdgraph.core.skills import check_level
 from crowdgraph.core.validation import COUNTRY, Checks
 from crowdgraph.core.workers import visible_workers
@@ -76,13 +76,6 @@ def _held_reason(slug: str, level: int, verified_by: str | None) -> str:
     return f"{slug} at level {level}{how}"
 
 
-def _window(items: list[Any], page: PageRequest) -> Page[Any]:
-    """A page over a ranked list; the cursor is a position in the ranking."""
-    start = page.after or 0
-    chosen = items[start : start + page.first]
-    return Page(items=chosen, has_next=start + page.first < len(items), has_previous=start > 0)
-
-
 async def search_talent(
     actor: Actor, search: TalentQuery, page: PageRequest, candidates: int
 ) -> Page[tuple[int, TalentMatch]]:
@@ -132,7 +125,7 @@ async def search_talent(
         if match is not None:
             matches.append(match)
     matches.sort(key=lambda m: (-m.score, m.worker.id))
-    return _window(list(enumerate(matches, start=1)), page)
+    return window(list(enumerate(matches, start=1)), page)
 
 
 def _score_worker(
@@ -220,4 +213,4 @@ async def recommend_jobs(
             )
         matches.append(JobMatch(job, round(score, 2), reasons))
     matches.sort(key=lambda m: (-m.score, -m.job.id))
-    return _window(list(enumerate(matches, start=1)), page)
+    return window(list(enumerate(matches, start=1)), page)

@@ -8,7 +8,7 @@ from typing import Any
 from crowdgraph.core.eligibility import Requirement, RequirementKind
 from crowdgraph.core.events import Event
 from crowdgraph.core.models import StageStatus, WorkerProfile
-from crowdgraph.core.stages import StageRunner, StageStart, follow, shape_problems, stage_runners
+from crowdgraph.core.stages import StageRunner, StageStart, follow, shape_problems
 from crowdgraph.plugins.marketplace.jobs import JobDraft, job_verdict, post_job
 from crowdgraph.plugins.marketplace.models import Contract, ContractStatus, Job, JobStatus, Pricing
 from crowdgraph.plugins.marketplace.proposals import invite_worker
@@ -96,4 +96,4 @@ RUNNER = StageRunner(
 async def on_event(platform: Any, event: Event) -> None:
     """A hire (which fills the job) or a closed job moves the flow of the project it is a stage of."""
     if event.name in FINISHED:
-        await follow(stage_runners(platform), DETAIL_TYPE, event.payload["job_id"])
+        await follow(DETAIL_TYPE, event.payload["job_id"])

@@ -15,7 +15,16 @@ from crowdgraph.core.pages import fetch_page
 from crowdgraph.schema.context import Context
 from crowdgraph.schema.errors import Payload, run_mutation
 from crowdgraph.schema.part import SchemaPart, by_project
-from crowdgraph.schema.relay import Connection, connection, decode_id, to_global_id
+from crowdgraph.schema.relay import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    connection,
+    decode_id,
+    to_global_id,
+)
 from crowdgraph.schema.types import EngagementDetail, Long, Money, ProjectStage
 from crowdgraph_bounty import models as m
 from crowdgraph_bounty import service
@@ -103,8 +112,10 @@ class Bounty(ProjectStage):
     async def fulfilments(
         self,
         info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         status: BountyFulfilmentStatus | None = None,  # type: ignore[valid-type]
     ) -> Connection[BountyFulfilment]:
         context = _ctx(info)
@@ -112,7 +123,7 @@ class Bounty(ProjectStage):
         query = m.BountyFulfilment.filter(bounty_id=self.pk)
         if status is not None:
             query = query.filter(status=status)
-        page = await fetch_page(query, context.page(first, after))
+        page = await fetch_page(query, context.page(first, after, last, before))
         return connection(page, BountyFulfilment.from_row)
 
     @strawberry.field(description="The caller's own fulfilment, if they submitted one.")
@@ -271,16 +282,18 @@ class BountyQuery:
     async def bounties(
         self,
         info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         project_id: strawberry.ID | None = None,
-    ) -> Connection[Bounty]:
+    ) -> Connection[Bounty] | None:
         context = _ctx(info)
         project = (
             None if project_id is None else decode_id(project_id, "Project", field="projectId")
         )
         page = await service.list_bounties(
-            context.actor, context.page(first, after), project_id=project
+            context.actor, context.page(first, after, last, before), project_id=project
         )
         return connection(page, Bounty.from_row)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import crowdgraph_bounty
 import pytest
 from crowdgraph_bounty.models import Bounty, BountyFulfilment
-from graphql import GraphQLObjectType
+from graphql import GraphQLNonNull, GraphQLObjectType
 
 from crowdgraph.config import PluginsSettings, Settings
 from crowdgraph.core.models import Audience
@@ -73,7 +73,9 @@ def test_the_schema_part_adds_its_types_to_the_core_interfaces():
         "closeBounty",
     } <= set(schema.mutation_type.fields)
     assert schema.query_type is not None
-    assert list(schema.query_type.fields["bounties"].args) == ["first", "after", "projectId"]
+    bounties = schema.query_type.fields["bounties"]
+    assert list(bounties.args) == ["first", "after", "last", "before", "projectId"]
+    assert not isinstance(bounties.type, GraphQLNonNull)  # refused, it fails alone
 
 
 async def test_the_demo_posts_a_bounty_with_a_fulfilment_waiting(

@@ -58,7 +58,7 @@ async def test_a_paused_offer_is_hidden_from_everyone_but_its_worker(scene):
         offers.OfferDraft("Python help", "Anything.", Pricing.HOURLY, 5_000, "USD", 1, ["python"]),
     )
     await offers.set_offer_active(scene.worker.actor, offer.id, False)
-    page = PageRequest(first=10)
+    page = PageRequest(size=10)
 
     assert (await offers.search_offers(scene.owner.actor, page)).items == []
     assert [o.id for o in (await offers.search_offers(scene.worker.actor, page)).items] == [

@@ -153,7 +153,7 @@ async def test_talent_pages_follow_the_ranking(scene, crowd, make_client, market
 async def test_workers_may_not_search_talent(scene):
     with pytest.raises(Forbidden):
         await search.search_talent(
-            scene.worker.actor, search.TalentQuery(), PageRequest(first=10), 100
+            scene.worker.actor, search.TalentQuery(), PageRequest(size=10), 100
         )
 
 
@@ -169,7 +169,7 @@ async def test_jobs_are_recommended_to_a_worker_by_the_skills_they_hold(scene, c
         weekly_hours_cap=5,
     )
 
-    page = await search.recommend_jobs(crowd["Ada"].actor, PageRequest(first=10), 100)
+    page = await search.recommend_jobs(crowd["Ada"].actor, PageRequest(size=10), 100)
 
     assert [(m.job.title, m.score) for _, m in page.items] == [
         ("Python and SQL", 42.0),
@@ -230,3 +230,25 @@ async def test_talent_search_costs_the_same_statements_for_10_and_100_workers(
         counts.append(len(count_statements.statements))
 
     assert counts[0] == counts[1]
+
+
+async def test_talent_pages_backward_from_the_end_and_counts_every_match(
+    scene, crowd, make_client, market
+):
+    client = make_client(scene.owner.token, on=market)
+    document = """query($f: MarketplaceTalentSearchInput, $before: String) {
+        marketplaceTalent(filter: $f, last: 2, before: $before) { totalCount
+        nodes { worker { name } } pageInfo { hasPreviousPage startCursor } } }"""
+    wanted = {"skills": [{"slug": "python", "minLevel": 3}, {"slug": "sql"}]}
+
+    bottom = (await client.query(document, {"f": wanted})).data["marketplaceTalent"]
+    start = bottom["pageInfo"]["startCursor"]
+    top = (await client.query(document, {"f": wanted, "before": start})).data["marketplaceTalent"]
+
+    assert bottom["totalCount"] == top["totalCount"] == 4
+    assert [n["worker"]["name"] for n in bottom["nodes"]] == ["Di", "Bo"]
+    assert [n["worker"]["name"] for n in top["nodes"]] == ["Ada", "Cy"]
+    assert (bottom["pageInfo"]["hasPreviousPage"], top["pageInfo"]["hasPreviousPage"]) == (
+        True,
+        False,
+    )
